@@ -1,0 +1,47 @@
+# Development tasks for the prodml cookiecutter template itself.
+# The generated project has its own Makefile under {{cookiecutter.project_slug}}/.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+LOCK_FLAGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help venv test lint lock demo clean
+
+help: ## Show this help
+	@echo "Usage: make <target>"
+	@echo
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
+		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-8s %s\n", $$1, $$2}'
+
+venv: $(STAMP) ## Create .venv with the pinned template dev tools
+
+$(STAMP): requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+		|| { echo "error: $(PYTHON) must be Python >= 3.11" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	touch $@
+
+test: $(STAMP) ## Run the full template test suite (PYTEST_ARGS=... to pass options)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/ and tests/
+	$(BIN)/ruff check hooks tests
+	$(BIN)/ruff format --check hooks tests
+	$(BIN)/mypy
+
+lock: $(STAMP) ## Regenerate requirements-dev.txt (LOCK_FLAGS=--upgrade to bump pins)
+	$(BIN)/uv pip compile --universal --generate-hashes --python-version 3.11 \
+		--custom-compile-command "make lock" $(LOCK_FLAGS) \
+		requirements-dev.in -o requirements-dev.txt
+
+demo: $(STAMP) ## Bake a project and walk through it
+	$(BIN)/python tests/demo.py
+
+clean: ## Remove the virtualenv and tool caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	find hooks tests -type d -name __pycache__ -prune -exec rm -rf {} +

@@ -1,0 +1,296 @@
+"""Shared fixtures and helpers for the prodml template tests.
+
+Fixtures
+    ``bake``          session-scoped ``Bake`` callable: ``bake(**extra_context) -> Path``
+                      renders the template once per distinct option set and returns the
+                      generated project directory. The result is shared: do not modify it
+                      (copy it with ``shutil.copytree`` first if a test must write into it).
+    ``pre_hook`` / ``post_hook``  the hook scripts imported as modules.
+
+Plain helpers (import them with ``from conftest import ...``)
+    ``bake_into(output_dir, **extra_context) -> Path``  uncached bake; raises on failure
+    ``find_python(version) -> str | None``             a working interpreter for "3.12" etc.
+    ``make_venv(python, project) -> Path``             uv virtualenv with ``-e '.[dev]'``
+    ``venv_bin(venv, name) -> Path``                   an executable inside a virtualenv
+    ``tool(name) -> str``                              a tool from the test environment
+    ``run(cmd, cwd=..., env=...)``                     subprocess that fails loudly
+    ``project_files(project) -> set[str]``             relative POSIX paths of all files
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Protocol
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent
+HOOKS_DIR = TEMPLATE_DIR / "hooks"
+TEMPLATE_PROJECT_DIR = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+
+COOKIECUTTER_JSON: dict[str, Any] = json.loads(
+    (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
+)
+#: Choice variables and their allowed values, e.g. {"python_version": ["3.12", ...]}.
+CHOICES: dict[str, list[str]] = {
+    key: value
+    for key, value in COOKIECUTTER_JSON.items()
+    if isinstance(value, list) and not key.startswith("_")
+}
+#: The value cookiecutter picks for each choice variable without input (the first one).
+DEFAULT_CHOICES: dict[str, str] = {key: values[0] for key, values in CHOICES.items()}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Also listed in pyproject.toml; registered here so the suite works without it.
+    config.addinivalue_line("markers", "slow: end-to-end tests (install and run a baked project)")
+    config.addinivalue_line("markers", "image: tests that build a container image")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_cookiecutter_config(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Path]:
+    """Keep cookiecutter away from ~/.cookiecutterrc, ~/.cookiecutters and the replay dir."""
+    home = tmp_path_factory.mktemp("cookiecutter-home")
+    config = home / "config.yaml"
+    config.write_text(
+        f"cookiecutters_dir: {json.dumps(str(home / 'cookiecutters'))}\n"
+        f"replay_dir: {json.dumps(str(home / 'replay'))}\n",
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("COOKIECUTTER_CONFIG", str(config))
+        yield config
+
+
+# --------------------------------------------------------------------------- baking
+
+
+def bake_into(output_dir: Path, **extra_context: str) -> Path:
+    """Render the template into ``output_dir`` without prompting; return the project dir.
+
+    Raises cookiecutter's exceptions (e.g. ``FailedHookException``) on failure.
+    """
+    output_dir.mkdir(parents=True, exist_ok=True)
+    project = cookiecutter(
+        str(TEMPLATE_DIR),
+        no_input=True,
+        extra_context=dict(extra_context),
+        output_dir=str(output_dir),
+    )
+    return Path(project)
+
+
+class Bake(Protocol):
+    def __call__(self, **extra_context: str) -> Path: ...
+
+
+def _cache_key(extra_context: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    # Explicitly passing a default choice gives the same project as omitting it.
+    return tuple(sorted({**DEFAULT_CHOICES, **extra_context}.items()))
+
+
+@pytest.fixture(scope="session")
+def bake(tmp_path_factory: pytest.TempPathFactory) -> Bake:
+    """Session-cached baking: one render per distinct option set. Treat results as read-only."""
+    cache: dict[tuple[tuple[str, str], ...], Path] = {}
+
+    def _bake(**extra_context: str) -> Path:
+        key = _cache_key(extra_context)
+        if key not in cache:
+            cache[key] = bake_into(tmp_path_factory.mktemp("bake"), **extra_context)
+        return cache[key]
+
+    return _bake
+
+
+def project_files(project: Path) -> set[str]:
+    """Relative POSIX paths of every file (and symlink) below ``project``."""
+    return {
+        path.relative_to(project).as_posix()
+        for path in project.rglob("*")
+        if path.is_file() or path.is_symlink()
+    }
+
+
+# --------------------------------------------------------------------------- hooks
+
+
+def load_hook(name: str) -> ModuleType:
+    """Import ``hooks/<name>.py`` (unrendered) as a module."""
+    path = HOOKS_DIR / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"prodml_hook_{name}", path)
+    assert spec is not None, path
+    assert spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def pre_hook() -> ModuleType:
+    return load_hook("pre_gen_project")
+
+
+@pytest.fixture(scope="session")
+def post_hook() -> ModuleType:
+    return load_hook("post_gen_project")
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def tool(name: str) -> str:
+    """A console script installed next to the running interpreter, else one on PATH."""
+    candidate = Path(sys.executable).parent / name
+    if candidate.is_file() and os.access(candidate, os.X_OK):
+        return str(candidate)
+    found = shutil.which(name)
+    if found is None:
+        raise FileNotFoundError(f"{name!r} is neither next to {sys.executable} nor on PATH")
+    return found
+
+
+def run(
+    cmd: Sequence[str | os.PathLike[str]],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 1800,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``cmd``; on a non-zero exit fail with the command, its stdout and its stderr."""
+    result = subprocess.run(
+        [os.fspath(part) for part in cmd],
+        cwd=cwd,
+        env=None if env is None else dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        shown = " ".join(os.fspath(part) for part in cmd)
+        raise AssertionError(
+            f"command failed with exit status {result.returncode}: {shown}\n"
+            f"cwd: {cwd}\n--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
+        )
+    return result
+
+
+# --------------------------------------------------------------------------- interpreters
+
+_VERSION_DIR_RE = re.compile(r"(\d+)\.(\d+)\.(\d+)$")
+
+
+def _pyenv_roots() -> list[Path]:
+    roots = [Path.home() / ".pyenv", Path("/root/.pyenv")]
+    if os.environ.get("PYENV_ROOT"):
+        roots.insert(0, Path(os.environ["PYENV_ROOT"]))
+    unique: list[Path] = []
+    for root in roots:
+        if root not in unique:
+            unique.append(root)
+    return unique
+
+
+def _interpreter_info(executable: str) -> tuple[str, str] | None:
+    """(``"3.12"``, real executable path) for a working interpreter, else None.
+
+    Running the candidate weeds out pyenv shims for inactive versions, and asking for
+    ``sys.executable`` resolves shims that do work to the interpreter behind them.
+    """
+    code = "import sys; print('%d.%d' % sys.version_info[:2]); print(sys.executable)"
+    try:
+        result = subprocess.run(
+            [executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    lines = result.stdout.split("\n")
+    if result.returncode != 0 or len(lines) < 2 or not lines[1]:
+        return None
+    return lines[0].strip(), lines[1].strip()
+
+
+def _patch_level(path: Path) -> tuple[int, ...]:
+    match = _VERSION_DIR_RE.fullmatch(path.parent.parent.name)
+    return tuple(int(part) for part in match.groups()) if match else (-1,)
+
+
+@functools.cache
+def find_python(version: str) -> str | None:
+    """A working interpreter for ``version`` ("3.11", "3.12", "3.13"), or None.
+
+    Looks for ``python<version>`` on PATH, then in pyenv installations
+    (``$PYENV_ROOT``, ``~/.pyenv``, ``/root/.pyenv``; newest patch release first),
+    then the running interpreter. Every candidate is executed and must report the
+    requested version (pyenv puts shims on PATH for versions that are not active);
+    the real interpreter path behind a working shim is returned.
+    """
+    candidates: list[str] = []
+    on_path = shutil.which(f"python{version}")
+    if on_path:
+        candidates.append(on_path)
+    for root in _pyenv_roots():
+        found = (root / "versions").glob(f"{version}.*/bin/python{version}")
+        candidates.extend(str(path) for path in sorted(found, key=_patch_level, reverse=True))
+    candidates.append(sys.executable)
+    for candidate in candidates:
+        info = _interpreter_info(candidate)
+        if info is not None and info[0] == version:
+            return info[1]
+    return None
+
+
+# --------------------------------------------------------------------------- virtualenvs
+
+_VENVS: dict[tuple[str, Path], Path] = {}
+
+
+def venv_bin(venv: Path, name: str) -> Path:
+    """Path of executable ``name`` inside ``venv`` (POSIX layout)."""
+    return venv / "bin" / name
+
+
+def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Path:
+    """Create a virtualenv with ``uv venv --python <python>`` and install ``project`` in it.
+
+    The project is installed in editable mode with its dev extras
+    (``uv pip install -e '.[dev]'``). The venv goes to ``venv_dir``, by default a
+    sibling of the project named ``venv-<interpreter name>`` so that the (possibly
+    shared) project tree is left untouched. Results are cached per (python, project)
+    for the whole session. Returns the venv directory; use ``venv_bin(venv, "python")``.
+    """
+    project = project.resolve()
+    key = (python, project)
+    if key in _VENVS:
+        return _VENVS[key]
+    venv = venv_dir or project.parent / f"venv-{Path(python).name}"
+    uv = tool("uv")
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    run([uv, "venv", "--python", python, venv], cwd=project, env=env)
+    run(
+        [uv, "pip", "install", "--python", venv_bin(venv, "python"), "-e", ".[dev]"],
+        cwd=project,
+        env=env,
+    )
+    _VENVS[key] = venv
+    return venv

@@ -1,0 +1,305 @@
+"""Bake the template with every option value and check the rendered tree (no installs)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import (
+    CHOICES,
+    DEFAULT_CHOICES,
+    TEMPLATE_DIR,
+    TEMPLATE_PROJECT_DIR,
+    Bake,
+    project_files,
+    run,
+    tool,
+)
+
+# One bake per non-default choice value, plus the defaults and a variant whose
+# free-text answers differ from every default (catches hard-coded names).
+CUSTOM = {
+    "project_name": "Price Engine",
+    "author_name": "Ada Lovelace",
+    "author_email": "ada@example.org",
+    "version": "1.2.3rc1",
+}
+VARIANTS: list[dict[str, str]] = [
+    {},
+    *({option: value} for option, values in CHOICES.items() for value in values[1:]),
+    CUSTOM,
+]
+VARIANT_IDS = ["default"] + [
+    ",".join(f"{key}={value}" for key, value in variant.items()) for variant in VARIANTS[1:]
+]
+variants = pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
+
+# Paths (relative to the project) created only for one CI provider.
+CI_PATHS: dict[str, tuple[str, ...]] = {
+    "github": (".github",),
+    "gitlab": (".gitlab-ci.yml", "renovate.json"),
+    "none": (),
+}
+
+# ---------------------------------------------------------------------------------------
+# The complete file list of a default bake (ci_provider=github, license=MIT), as relative
+# POSIX paths, plus what each CI provider adds. Nothing is excluded: a new or missing file
+# must be a deliberate change to these constants.
+EXPECTED_FILES: frozenset[str] = frozenset(
+    {
+        "LICENSE",
+        # completed by the core engineer
+    }
+)
+EXPECTED_CI_FILES: dict[str, frozenset[str]] = {
+    "github": frozenset(
+        {
+            # completed by the core engineer (e.g. ".github/workflows/ci.yml")
+        }
+    ),
+    "gitlab": frozenset({".gitlab-ci.yml", "renovate.json"}),
+    "none": frozenset(),
+}
+# ---------------------------------------------------------------------------------------
+
+UNRENDERED_PATTERNS = {
+    "'{{' (outside GitHub's '${{')": re.compile(r"(?<!\$)\{\{"),
+    "'{%'": re.compile(r"\{%"),
+    "'cookiecutter.'": re.compile(r"cookiecutter\."),
+}
+
+
+def read_text(path: Path) -> str | None:
+    """File content as text, or None for binary files."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def files_with_suffix(project: Path, *suffixes: str) -> list[Path]:
+    return sorted(path for path in project.rglob("*") if path.is_file() and path.suffix in suffixes)
+
+
+def load_pyproject(project: Path) -> dict[str, Any]:
+    path = project / "pyproject.toml"
+    if not path.is_file():
+        pytest.fail("the baked project has no pyproject.toml")
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """SafeLoader that accepts application tags such as GitLab's ``!reference``."""
+
+
+def _construct_unknown_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return loader.construct_scalar(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+
+_AnyTagLoader.add_multi_constructor("!", _construct_unknown_tag)
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def test_default_layout(bake: Bake) -> None:
+    project = bake()
+    assert project.name == "demand-model"
+    assert (project / "src" / "demand_model").is_dir()
+    assert (project / "src" / "demand_model" / "__init__.py").is_file()
+
+
+# Files allowed to mention the default names in a non-default bake (e.g. lock files
+# compiled from a default bake whose "# via demand-model" comments are kept verbatim).
+NAME_CHECK_EXEMPT: frozenset[str] = frozenset()
+
+
+def test_names_follow_the_answers(bake: Bake) -> None:
+    project = bake(**CUSTOM)
+    assert project.name == "price-engine"
+    assert (project / "src" / "price_engine" / "__init__.py").is_file()
+    leftovers = [
+        relative
+        for relative in sorted(project_files(project) - NAME_CHECK_EXEMPT)
+        if "demand_model" in relative
+        or "demand-model" in relative
+        or re.search(r"demand[-_]model", read_text(project / relative) or "")
+    ]
+    assert leftovers == [], "default names hard-coded instead of templated"
+
+
+def test_pytest_cookies_fixture(cookies: Any) -> None:
+    """The pytest-cookies plugin can bake the template too."""
+    result = cookies.bake(template=str(TEMPLATE_DIR))
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    assert result.project_path.name == "demand-model"
+
+
+@variants
+def test_hooks_and_license_sources_not_shipped(bake: Bake, variant: dict[str, str]) -> None:
+    project = bake(**variant)
+    assert not (project / "hooks").exists()
+    assert not (project / "licenses").exists()
+
+
+@variants
+def test_no_unrendered_template_text(bake: Bake, variant: dict[str, str]) -> None:
+    project = bake(**variant)
+    problems = []
+    for relative in sorted(project_files(project)):
+        if "{{" in relative or "{%" in relative or "cookiecutter" in relative:
+            problems.append(f"{relative}: unrendered path")
+        content = read_text(project / relative)
+        if content is None:
+            continue
+        for lineno, line in enumerate(content.splitlines(), start=1):
+            for what, pattern in UNRENDERED_PATTERNS.items():
+                if pattern.search(line):
+                    problems.append(f"{relative}:{lineno}: {what}: {line.strip()}")
+    assert problems == []
+
+
+# --------------------------------------------------------------------------- options
+
+
+@pytest.mark.parametrize("python_version", CHOICES["python_version"])
+def test_requires_python(bake: Bake, python_version: str) -> None:
+    project = bake(python_version=python_version)
+    pyproject = load_pyproject(project)
+    specifiers = [s.strip() for s in pyproject["project"]["requires-python"].split(",")]
+    assert f">={python_version}" in specifiers
+    target = "py" + python_version.replace(".", "")
+    ruff_target = pyproject.get("tool", {}).get("ruff", {}).get("target-version")
+    if ruff_target is not None:
+        assert ruff_target == target
+    mypy_version = pyproject.get("tool", {}).get("mypy", {}).get("python_version")
+    if mypy_version is not None:
+        assert str(mypy_version) == python_version
+
+
+@pytest.mark.parametrize("ci_provider", CHOICES["ci_provider"])
+def test_ci_files(bake: Bake, ci_provider: str) -> None:
+    project = bake(ci_provider=ci_provider)
+    for provider, paths in CI_PATHS.items():
+        for relative in paths:
+            baked = project / relative
+            if provider != ci_provider:
+                assert not baked.exists(), f"{relative} kept for ci_provider={ci_provider}"
+            elif (TEMPLATE_PROJECT_DIR / relative).exists():
+                assert baked.exists(), f"{relative} missing for ci_provider={ci_provider}"
+
+
+LICENSE_MARKERS = {
+    "MIT": [
+        "MIT License",
+        "Permission is hereby granted, free of charge",
+        "Copyright (c) {year} {name}",
+    ],
+    "Apache-2.0": [
+        "Apache License\n                           Version 2.0, January 2004",
+        "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION",
+        "END OF TERMS AND CONDITIONS",
+        "Copyright {year} {name}",
+    ],
+    "BSD-3-Clause": [
+        "BSD 3-Clause License",
+        "Copyright (c) {year}, {name}",
+        "Neither the name of the copyright holder nor the names of its",
+    ],
+    "Proprietary": ["Copyright (c) {year} {name}. All rights reserved."],
+}
+
+
+@pytest.mark.parametrize("license_id", CHOICES["license"])
+def test_license(bake: Bake, license_id: str) -> None:
+    project = bake(license=license_id)
+    text = (project / "LICENSE").read_text(encoding="utf-8")
+    year = datetime.now(UTC).year
+    name = "Your Name"
+    for marker in LICENSE_MARKERS[license_id]:
+        assert marker.format(year=year, name=name) in text
+    others = [other for other in LICENSE_MARKERS if other != license_id]
+    for other in others:
+        assert LICENSE_MARKERS[other][0].format(year=year, name=name) not in text
+    assert text.endswith("\n")
+    assert not text.endswith("\n\n")
+
+
+def test_license_uses_author_name(bake: Bake) -> None:
+    text = (bake(**CUSTOM) / "LICENSE").read_text(encoding="utf-8")
+    assert f"Copyright (c) {datetime.now(UTC).year} Ada Lovelace" in text
+
+
+def test_apache_license_is_complete(bake: Bake) -> None:
+    text = (bake(license="Apache-2.0") / "LICENSE").read_text(encoding="utf-8")
+    sections = re.findall(r"^   (\d)\. [A-Z]", text, flags=re.MULTILINE)
+    assert sections == [str(n) for n in range(1, 10)]
+    assert "[yyyy]" not in text
+    assert "[name of copyright owner]" not in text
+
+
+# --------------------------------------------------------------------------- every variant parses
+
+
+@variants
+def test_python_files_compile(bake: Bake, variant: dict[str, str]) -> None:
+    project = bake(**variant)
+    for path in files_with_suffix(project, ".py"):
+        # Same check as py_compile, without writing __pycache__ into the shared bake.
+        compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
+
+
+@variants
+def test_yaml_files_parse(bake: Bake, variant: dict[str, str]) -> None:
+    project = bake(**variant)
+    for path in files_with_suffix(project, ".yml", ".yaml"):
+        with path.open(encoding="utf-8") as stream:
+            list(yaml.load_all(stream, Loader=_AnyTagLoader))  # SafeLoader subclass
+
+
+@variants
+def test_toml_files_parse(bake: Bake, variant: dict[str, str]) -> None:
+    project = bake(**variant)
+    for path in files_with_suffix(project, ".toml"):
+        tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+@variants
+def test_ruff_check(bake: Bake, variant: dict[str, str]) -> None:
+    # --no-cache keeps .ruff_cache out of the shared bake.
+    run([tool("ruff"), "check", "--no-cache", "."], cwd=bake(**variant))
+
+
+@variants
+def test_ruff_format(bake: Bake, variant: dict[str, str]) -> None:
+    run([tool("ruff"), "format", "--check", "--no-cache", "."], cwd=bake(**variant))
+
+
+# --------------------------------------------------------------------------- complete file list
+
+
+@pytest.mark.parametrize("ci_provider", CHOICES["ci_provider"])
+def test_expected_file_set(bake: Bake, ci_provider: str) -> None:
+    project = bake(ci_provider=ci_provider)
+    expected = EXPECTED_FILES | EXPECTED_CI_FILES[ci_provider]
+    actual = project_files(project)
+    assert sorted(actual - expected) == [], "unexpected files"
+    assert sorted(expected - actual) == [], "missing files"
+
+
+def test_defaults_are_first_choices() -> None:
+    assert DEFAULT_CHOICES == {
+        "python_version": "3.12",
+        "ci_provider": "github",
+        "license": "MIT",
+    }

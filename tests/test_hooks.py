@@ -1,0 +1,442 @@
+"""Unit tests of the hook functions, and bakes that the pre-generation hook must stop."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from conftest import CHOICES, HOOKS_DIR, TEMPLATE_PROJECT_DIR, bake_into
+from cookiecutter.exceptions import FailedHookException
+from packaging.version import Version
+
+SLUG_ALLOWED = "use lowercase letters, digits and single hyphens, starting with a letter"
+MODULE_ALLOWED = "use a lowercase snake_case Python identifier"
+EMAIL_ALLOWED = "name@domain.tld"
+VERSION_ALLOWED = "PEP 440 public version"
+
+# The import names the generated project relies on, as specified for the template.
+DEPENDENCY_NAMES = [
+    "sklearn",
+    "scipy",
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "pydantic",
+    "pydantic_settings",
+    "typer",
+    "click",
+    "rich",
+    "skops",
+    "httpx",
+    "pytest",
+    "mypy",
+    "ruff",
+    "onnx",
+    "onnxruntime",
+    "skl2onnx",
+    "prometheus_client",
+    "test",
+    "tests",
+]
+
+VALID_CONTEXT = {
+    "project_name": "Demand Model",
+    "project_slug": "demand-model",
+    "module_name": "demand_model",
+    "description": "Price-aware demand model: trains, scores, optimizes prices and serves.",
+    "author_name": "Ada O'Lovelace",
+    "author_email": "you@example.com",
+    "version": "0.1.0",
+    "python_version": "3.12",
+    "ci_provider": "github",
+    "license": "MIT",
+}
+
+
+def assert_message(message: str | None, field: str, value: str, allowed: str) -> None:
+    assert message is not None, f"{field}={value!r} should be rejected"
+    assert "\n" not in message
+    assert message.startswith(f"{field} {value!r} is invalid"), message
+    assert allowed in message, message
+
+
+# --------------------------------------------------------------------------- project_slug
+
+
+@pytest.mark.parametrize("slug", ["demand-model", "a", "model2", "price-v2-api", "x1-2-3"])
+def test_valid_slug(pre_hook: ModuleType, slug: str) -> None:
+    assert pre_hook.validate_slug(slug) is None
+
+
+@pytest.mark.parametrize(
+    ("slug", "reason"),
+    [
+        ("Demand-Model", "uppercase"),
+        ("My Proj", "uppercase"),
+        ("demand--model", "consecutive hyphens"),
+        ("2demand", "does not start with a letter"),
+        ("-demand", "does not start with a letter"),
+        ("demand-", "ends with a hyphen"),
+        ("demand_model", "characters other than"),
+        ("demand model", "characters other than"),
+        ("demand.model", "characters other than"),
+        ("démand", "characters other than"),
+        ("", "empty"),
+    ],
+)
+def test_invalid_slug(pre_hook: ModuleType, slug: str, reason: str) -> None:
+    message = pre_hook.validate_slug(slug)
+    assert_message(message, "project_slug", slug, SLUG_ALLOWED)
+    assert reason in message
+    assert "'demand-model'" in message  # an example of a good value
+
+
+# --------------------------------------------------------------------------- module_name
+
+
+@pytest.mark.parametrize("name", ["demand_model", "pricing", "model2", "a", "price_v2_api"])
+def test_valid_module_name(pre_hook: ModuleType, name: str) -> None:
+    assert pre_hook.validate_module_name(name) is None
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("class", "keyword"),
+        ("import", "keyword"),
+        ("None", "keyword"),
+        ("json", "standard library"),
+        ("os", "standard library"),
+        ("typing", "standard library"),
+        ("Demand_Model", "lowercase snake_case"),
+        ("_demand", "lowercase snake_case"),
+        ("demand__model", "lowercase snake_case"),
+        ("demand_", "lowercase snake_case"),
+        ("demand-model", "not a valid Python identifier"),
+        ("2model", "not a valid Python identifier"),
+        ("demand model", "not a valid Python identifier"),
+        ("", "not a valid Python identifier"),
+    ],
+)
+def test_invalid_module_name(pre_hook: ModuleType, name: str, reason: str) -> None:
+    message = pre_hook.validate_module_name(name)
+    assert_message(message, "module_name", name, MODULE_ALLOWED)
+    assert reason in message
+
+
+@pytest.mark.parametrize("name", DEPENDENCY_NAMES)
+def test_module_name_must_not_shadow_dependency(pre_hook: ModuleType, name: str) -> None:
+    message = pre_hook.validate_module_name(name)
+    assert_message(message, "module_name", name, MODULE_ALLOWED)
+    assert "shadow" in message
+
+
+# --------------------------------------------------------------------------- author_email
+
+
+@pytest.mark.parametrize(
+    "email",
+    ["you@example.com", "first.last+ml@sub.example.co.uk", "a_b-c@x-y.io", "A@EXAMPLE.ORG"],
+)
+def test_valid_email(pre_hook: ModuleType, email: str) -> None:
+    assert pre_hook.validate_email(email) is None
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "you",
+        "you@example",
+        "you@@example.com",
+        "you @example.com",
+        "you@exa mple.com",
+        "@example.com",
+        "you@.com",
+        "you@example.",
+        "you@example.c",
+        "you.@example.com",
+        '"you"@example.com',
+        "you@example.com ",
+        "",
+    ],
+)
+def test_invalid_email(pre_hook: ModuleType, email: str) -> None:
+    assert_message(pre_hook.validate_email(email), "author_email", email, EMAIL_ALLOWED)
+
+
+# --------------------------------------------------------------------------- version
+
+VALID_VERSIONS = [
+    "0.1.0",
+    "1",
+    "1.0",
+    "2024.10.1",
+    "1.0.0a1",
+    "1.0.0b2",
+    "1.0.0rc1",
+    "1.0.post1",
+    "1.0.dev0",
+    "1.0.0rc1.post2.dev3",
+    "1!2.0",
+]
+
+
+@pytest.mark.parametrize("version", VALID_VERSIONS)
+def test_valid_version(pre_hook: ModuleType, version: str) -> None:
+    assert pre_hook.validate_version(version) is None
+    # Accepted versions are canonical PEP 440: packaging parses them unchanged.
+    assert str(Version(version)) == version
+
+
+@pytest.mark.parametrize(
+    "version",
+    [
+        "v1.0",
+        "1.0-alpha",
+        "1.0.0-rc.1",
+        "1.0.0+local",
+        "01.0",
+        "1..0",
+        "1.0.",
+        "latest",
+        "1.0 ",
+        "",
+    ],
+)
+def test_invalid_version(pre_hook: ModuleType, version: str) -> None:
+    assert_message(pre_hook.validate_version(version), "version", version, VERSION_ALLOWED)
+
+
+# --------------------------------------------------------------------------- text fields
+
+
+@pytest.mark.parametrize("value", ['Ada "Q" Lovelace', "back\\slash", "two\nlines", "   "])
+def test_invalid_text(pre_hook: ModuleType, value: str) -> None:
+    message = pre_hook.validate_text("author_name", value)
+    assert message is not None
+    assert message.startswith(f"author_name {value!r} is invalid")
+
+
+@pytest.mark.parametrize("value", ["Ada O'Lovelace", "Zoë Ünal", "ACME & Co. <ml@acme.io>"])
+def test_valid_text(pre_hook: ModuleType, value: str) -> None:
+    assert pre_hook.validate_text("author_name", value) is None
+
+
+# --------------------------------------------------------------------------- validate/main
+
+
+def test_validate_accepts_valid_context(pre_hook: ModuleType) -> None:
+    assert pre_hook.validate(VALID_CONTEXT) == []
+
+
+def test_validate_skips_missing_fields(pre_hook: ModuleType) -> None:
+    assert pre_hook.validate({}) == []
+    assert pre_hook.validate({"version": "0.1.0"}) == []
+
+
+def test_validate_reports_every_problem_once(pre_hook: ModuleType) -> None:
+    context = {
+        **VALID_CONTEXT,
+        "project_slug": "Bad Slug",
+        "module_name": "json",
+        "author_email": "nobody",
+        "version": "v1",
+    }
+    errors = pre_hook.validate(context)
+    assert [error.split()[0] for error in errors] == [
+        "project_slug",
+        "module_name",
+        "author_email",
+        "version",
+    ]
+
+
+def test_main_prints_errors_to_stderr(
+    pre_hook: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert pre_hook.main({**VALID_CONTEXT, "version": "v1", "module_name": "os"}) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    error_lines = [line for line in err.splitlines() if line.startswith("ERROR: ")]
+    assert len(error_lines) == 2
+    assert error_lines[0].startswith("ERROR: module_name 'os' is invalid")
+    assert error_lines[1].startswith("ERROR: version 'v1' is invalid")
+
+
+def test_main_is_silent_on_success(
+    pre_hook: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert pre_hook.main(VALID_CONTEXT) == 0
+    assert capsys.readouterr() == ("", "")
+
+
+# --------------------------------------------------------------------------- bakes that must fail
+
+
+INVALID_ANSWERS = [
+    ("project_slug", "My Proj"),
+    ("project_slug", "demand--model"),
+    ("project_slug", "2demand"),
+    ("project_slug", "demand-"),
+    ("module_name", "class"),
+    ("module_name", "json"),
+    ("module_name", "sklearn"),
+    ("module_name", "pandas"),
+    ("module_name", "fastapi"),
+    ("module_name", "test"),
+    ("author_email", "you at example"),
+    ("version", "1.0-beta"),
+    ("author_name", 'A """b\\'),  # must survive being rendered into the hook
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), INVALID_ANSWERS, ids=[f"{f}={v}" for f, v in INVALID_ANSWERS]
+)
+def test_invalid_answer_stops_bake(
+    tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
+    field: str,
+    value: str,
+) -> None:
+    output_dir = tmp_path / "out"
+    answers = {field: value}
+    if field == "project_slug":
+        answers["module_name"] = "demand_model"  # else derived from the bad slug: 2nd error
+    with pytest.raises(FailedHookException):
+        bake_into(output_dir, **answers)
+    _, err = capfd.readouterr()
+    error_lines = [line for line in err.splitlines() if line.startswith("ERROR: ")]
+    assert len(error_lines) == 1, err
+    assert error_lines[0].startswith(f"ERROR: {field} {value!r} is invalid"), err
+    assert list(output_dir.iterdir()) == [], "the failed bake left files behind"
+
+
+def test_all_problems_reported_in_one_bake(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    output_dir = tmp_path / "out"
+    with pytest.raises(FailedHookException):
+        bake_into(output_dir, project_slug="Bad", module_name="os", version="x")
+    _, err = capfd.readouterr()
+    assert len([line for line in err.splitlines() if line.startswith("ERROR: ")]) == 3, err
+    assert list(output_dir.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- post-generation hook
+
+ALL_CI_PATHS = {".github", ".gitlab-ci.yml", "renovate.json"}
+
+
+def make_fake_project(root: Path, licenses: list[str]) -> Path:
+    project = root / "demand-model"
+    (project / ".github" / "workflows").mkdir(parents=True)
+    (project / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
+    (project / ".gitlab-ci.yml").write_text("stages: [test]\n")
+    (project / "renovate.json").write_text("{}\n")
+    (project / "licenses").mkdir()
+    for license_id in licenses:
+        (project / "licenses" / f"{license_id}.txt").write_text(f"{license_id} text\n")
+    return project
+
+
+@pytest.mark.parametrize(
+    ("ci_provider", "kept"),
+    [
+        ("github", {".github"}),
+        ("gitlab", {".gitlab-ci.yml", "renovate.json"}),
+        ("none", set()),
+    ],
+)
+def test_remove_unselected_ci(
+    post_hook: ModuleType, tmp_path: Path, ci_provider: str, kept: set[str]
+) -> None:
+    project = make_fake_project(tmp_path, [])
+    removed = post_hook.remove_unselected_ci(project, ci_provider)
+    assert set(removed) == ALL_CI_PATHS - kept
+    assert {path for path in ALL_CI_PATHS if (project / path).exists()} == kept
+
+
+def test_ci_providers_match_cookiecutter_json(post_hook: ModuleType) -> None:
+    assert set(post_hook.CI_FILES) == set(CHOICES["ci_provider"])
+
+
+@pytest.mark.parametrize("ci_provider", ["github", "gitlab", "none"])
+def test_remove_unselected_ci_tolerates_missing_files(
+    post_hook: ModuleType, tmp_path: Path, ci_provider: str
+) -> None:
+    assert post_hook.remove_unselected_ci(tmp_path, ci_provider) == []
+
+
+def test_remove_unselected_ci_rejects_unknown_provider(
+    post_hook: ModuleType, tmp_path: Path
+) -> None:
+    with pytest.raises(ValueError, match="unknown ci_provider 'jenkins'"):
+        post_hook.remove_unselected_ci(tmp_path, "jenkins")
+
+
+@pytest.mark.parametrize("license_id", CHOICES["license"])
+def test_select_license(post_hook: ModuleType, tmp_path: Path, license_id: str) -> None:
+    project = make_fake_project(tmp_path, CHOICES["license"])
+    target = post_hook.select_license(project, license_id)
+    assert target == project / "LICENSE"
+    assert target.read_text() == f"{license_id} text\n"
+    assert not (project / "licenses").exists()
+
+
+def test_select_license_missing_text(post_hook: ModuleType, tmp_path: Path) -> None:
+    project = make_fake_project(tmp_path, ["MIT"])
+    with pytest.raises(FileNotFoundError, match=r"no license text for 'GPL-3\.0'"):
+        post_hook.select_license(project, "GPL-3.0")
+
+
+def test_template_ships_a_text_for_every_license() -> None:
+    shipped = {path.stem for path in (TEMPLATE_PROJECT_DIR / "licenses").glob("*.txt")}
+    assert shipped == set(CHOICES["license"])
+
+
+def test_next_steps(post_hook: ModuleType) -> None:
+    text = post_hook.next_steps("price-engine")
+    steps = ["cd price-engine", "make install", "make all", "make serve"]
+    positions = [text.find(step) for step in steps]
+    assert -1 not in positions, text
+    assert positions == sorted(positions), "steps out of order"
+
+
+def test_post_main(
+    post_hook: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_fake_project(tmp_path, CHOICES["license"])
+    context = {"ci_provider": "gitlab", "license": "Apache-2.0", "project_slug": "demand-model"}
+    assert post_hook.main(project, context) == 0
+    assert (project / "LICENSE").read_text() == "Apache-2.0 text\n"
+    assert not (project / ".github").exists()
+    assert (project / ".gitlab-ci.yml").exists()
+    assert "cd demand-model" in capsys.readouterr().out
+
+
+def test_post_main_reports_failure(
+    post_hook: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = make_fake_project(tmp_path, ["MIT"])
+    assert post_hook.main(project, {"ci_provider": "none", "license": "WTFPL"}) == 1
+    assert capsys.readouterr().err.startswith("ERROR: post-generation step failed")
+
+
+# --------------------------------------------------------------------------- hook sources
+
+
+@pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
+def test_jinja_only_in_main_block(name: str) -> None:
+    """The logic sits in a raw block; template syntax appears only in the __main__ block."""
+    lines = (HOOKS_DIR / f"{name}.py").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("# {% raw %}")
+    end = lines.index("# {% endraw %}")
+    assert lines[end + 1] == 'if __name__ == "__main__":'
+    for line in lines[1:end]:
+        assert "{{" not in line, line
+        assert "{%" not in line, line

@@ -1,0 +1,183 @@
+"""The `{{ cookiecutter.project_slug }}` command line: train, evaluate, predict, optimize, serve.
+
+Every command ends with a one-line summary. Expected failures (bad data, no model, bad
+settings) print one clear `error:` line and exit with status 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import pydantic
+import typer
+import uvicorn
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from .batch import score_file
+from .config import Settings
+from .data import SchemaError, load_training_data, read_table, split_by_time, validate, write_table
+from .features import columns_from_frame
+from .model import ArtifactError, load, save
+from .model import evaluate as evaluate_model
+from .model import train as train_model
+from .postprocess import PriceGrid, optimize_prices
+from .serve import create_app
+from .synthetic import generate as generate_rows
+
+app = typer.Typer(help="{{ cookiecutter.description }}", no_args_is_help=True, add_completion=False)
+console = Console(stderr=True)
+
+InputPath = Annotated[Path, typer.Option("--input", "-i", help="CSV or Parquet file to read.")]
+OutputPath = Annotated[Path, typer.Option("--output", "-o", help="CSV or Parquet file to write.")]
+
+
+@contextmanager
+def _clean_errors() -> Iterator[None]:
+    """Turn the errors a user can fix into one readable line and exit status 1."""
+    try:
+        yield
+    except (SchemaError, ArtifactError, FileNotFoundError, ValueError, pydantic.ValidationError) as error:
+        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(1) from error
+
+
+def _steps() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _write_report(settings: Settings, name: str, content: object) -> Path:
+    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.reports_dir / name
+    path.write_text(json.dumps(content, indent=2) + "\n")
+    return path
+
+
+@app.command()
+def train() -> None:
+    """Train on the configured data, compare with the baseline, save the model artifact."""
+    started = time.perf_counter()
+    with _clean_errors():
+        settings = Settings()
+        with _steps() as progress:
+            task = progress.add_task("loading and validating data", total=4)
+            frame = load_training_data(settings.data_path)
+            progress.update(task, advance=1, description="splitting by time")
+            split = split_by_time(frame, settings.validation_days, settings.test_days)
+            progress.update(task, advance=1, description=f"fitting ({len(settings.alphas)} penalties)")
+            model = train_model(split, settings.alphas)
+            progress.update(task, advance=1, description="saving the artifact")
+            version = save(model, settings.artifact_path)
+            progress.update(task, advance=1)
+        report = _write_report(settings, "metrics.json", model.metadata["metrics"])
+    scores = model.metadata["metrics"]["test"]
+    console.print(f"metrics written to {report}")
+    typer.echo(
+        f"train: {len(frame):,} rows -> {settings.artifact_path} (model {version}); test WAPE "
+        f"{scores['model']['wape']:.3f} vs baseline {scores['baseline']['wape']:.3f} "
+        f"in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@app.command()
+def evaluate() -> None:
+    """Re-score the saved model on the held-out test period of the configured data."""
+    started = time.perf_counter()
+    with _clean_errors():
+        settings = Settings()
+        model = load(settings.artifact_path)
+        split = split_by_time(load_training_data(settings.data_path), settings.validation_days, settings.test_days)
+        scores = evaluate_model(model, split)
+        report = _write_report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
+    for name, values in scores.items():
+        console.print(f"{name:>9}: " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))
+    typer.echo(
+        f"evaluate: model {model.version} on {len(split.test):,} test rows: WAPE {scores['model']['wape']:.3f} "
+        f"vs baseline {scores['baseline']['wape']:.3f} -> {report} in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@app.command()
+def predict(
+    input: InputPath,
+    output: OutputPath,
+    fail_fast: Annotated[bool, typer.Option(help="Stop at the first invalid row instead of rejecting it.")] = False,
+) -> None:
+    """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
+    with _clean_errors():
+        settings = Settings()
+        model = load(settings.artifact_path)
+        columns = [BarColumn(), TextColumn("{task.completed:,} rows"), TimeElapsedColumn()]
+        with Progress(TextColumn("scoring"), *columns, console=console, transient=True) as progress:
+            task = progress.add_task("scoring", total=None)
+            summary = score_file(
+                model,
+                input,
+                output,
+                chunk_rows=settings.batch_chunk_rows,
+                fail_fast=fail_fast,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+    rate = summary.rows_in / summary.seconds if summary.seconds else 0.0
+    rejects = f" (see {summary.rejects})" if summary.rejects else ""
+    typer.echo(
+        f"predict: {summary.rows_in:,} rows in, {summary.scored:,} scored, {summary.rejected:,} rejected{rejects} "
+        f"-> {output} in {summary.seconds:.1f}s ({rate:,.0f} rows/s)"
+    )
+
+
+@app.command()
+def optimize(input: InputPath, output: OutputPath) -> None:
+    """For each row, the revenue-maximizing price on a grid around the base price."""
+    started = time.perf_counter()
+    with _clean_errors():
+        settings = Settings()
+        model = load(settings.artifact_path)
+        frame = validate(read_table(input))
+        grid = PriceGrid(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
+        decisions = optimize_prices(model, columns_from_frame(frame), grid)
+        result = frame[["date"]].assign(**decisions)
+        write_table(result, output)
+    uplift = decisions["expected_revenue"].sum() / max(decisions["current_expected_revenue"].sum(), 1e-9) - 1
+    typer.echo(
+        f"optimize: {len(frame):,} rows x {grid.points + 1} candidate prices -> {output}; expected revenue "
+        f"{uplift:+.1%} vs current prices in {time.perf_counter() - started:.1f}s"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind (default: settings.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind (default: settings.port).")] = None,
+) -> None:
+    """Serve the HTTP API (docs at /docs) until interrupted."""
+    with _clean_errors():
+        settings = Settings()
+    bind_host, bind_port = host or settings.host, port or settings.port
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+    typer.echo(f"serve: stopped serving on {bind_host}:{bind_port}")
+
+
+@app.command()
+def generate(
+    output: OutputPath,
+    rows: Annotated[int, typer.Option(min=1, help="Number of rows to generate.")] = 3650,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+) -> None:
+    """Write synthetic demand data (the distribution of the embedded sample) at any size."""
+    started = time.perf_counter()
+    with _clean_errors():
+        write_table(generate_rows(rows, seed), output)
+    typer.echo(f"generate: {rows:,} rows (seed {seed}) -> {output} in {time.perf_counter() - started:.1f}s")

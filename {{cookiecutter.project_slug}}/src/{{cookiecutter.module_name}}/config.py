@@ -1,0 +1,65 @@
+"""Typed settings with defaults that work out of the box.
+
+Precedence, highest first: arguments in code, environment variables
+(`{{ cookiecutter.module_name | upper }}_<FIELD>`, e.g. `{{ cookiecutter.module_name | upper }}_TEST_DAYS=28`), the TOML
+config file (`config.toml` in the working directory, or the path in
+`{{ cookiecutter.module_name | upper }}_CONFIG_FILE`), then the defaults below. Relative paths are
+relative to the working directory, which is the project root for every `make` target.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "{{ cookiecutter.module_name | upper }}_"
+
+
+class Settings(BaseSettings):
+    """Every knob of the project, in one place."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    # Where things live.
+    data_path: Path = Path("data/sample/demand.csv")
+    artifact_path: Path = Path("artifacts/model.zip")
+    reports_dir: Path = Path("reports")
+
+    # Training: the last `test_days` are held out for the final report, the `validation_days`
+    # before them choose the L2 penalty among `alphas`.
+    validation_days: int = Field(default=56, ge=1)
+    test_days: int = Field(default=56, ge=1)
+    alphas: tuple[float, ...] = Field(default=(0.0, 0.1, 1.0, 10.0), min_length=1)
+
+    # Price optimization: candidate prices between min and max ratio of the base price.
+    price_min_ratio: float = Field(default=0.7, gt=0)
+    price_max_ratio: float = Field(default=1.3, gt=0)
+    price_points: int = Field(default=25, ge=2, le=1000)
+
+    # Serving and batch scoring.
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    max_records: int = Field(default=1000, ge=1)
+    batch_chunk_rows: int = Field(default=100_000, ge=1)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config_file = Path(os.environ.get(f"{ENV_PREFIX}CONFIG_FILE", "config.toml"))
+        if f"{ENV_PREFIX}CONFIG_FILE" in os.environ and not config_file.is_file():
+            raise FileNotFoundError(f"{ENV_PREFIX}CONFIG_FILE points to {config_file}, which does not exist")
+        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file)
