@@ -30,7 +30,11 @@ from .postprocess import PriceGrid, optimize_prices
 from .serve import create_app
 from .synthetic import generate as generate_rows
 
-app = typer.Typer(help="{{ cookiecutter.description }}", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="{{ cookiecutter.description }}",
+    no_args_is_help=True,
+    add_completion=False,
+)
 console = Console(stderr=True)
 
 InputPath = Annotated[Path, typer.Option("--input", "-i", help="CSV or Parquet file to read.")]

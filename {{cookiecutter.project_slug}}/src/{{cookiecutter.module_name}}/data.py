@@ -173,7 +173,7 @@ def split_valid(frame: pd.DataFrame, columns: tuple[Column, ...] = INPUT_COLUMNS
 
 def coerce(frame: pd.DataFrame, columns: tuple[Column, ...] = INPUT_COLUMNS) -> pd.DataFrame:
     """Give each schema column its canonical dtype (assumes the values already passed the checks)."""
-    typed = {}
+    typed: dict[str, pd.Series[Any]] = {}
     for column in columns:
         values = frame[column.name]
         if column.kind == "date":

@@ -20,7 +20,7 @@ Columns = Mapping[str, npt.NDArray[Any]]
 
 _CATEGORY_ARRAY = np.array(CATEGORIES)
 _WEEKDAYS = ("tue", "wed", "thu", "fri", "sat", "sun")  # Monday is the reference day
-_DTYPES = {"date": "datetime64[D]", "string": object, "float": np.float64, "int": np.float64}
+_DTYPES = {"date": "datetime64[D]", "string": "object", "float": "float64", "int": "float64"}
 
 #: Features that rise with `price` when all else is fixed. The model constrains their
 #: coefficients to be <= 0, which makes predicted demand non-increasing in price.

@@ -49,18 +49,18 @@ class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
         self.alpha = alpha
 
     def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> Self:
-        X, y = validate_data(self, X, y, y_numeric=True)
-        n_features = X.shape[1]
+        features, targets = validate_data(self, X, y, y_numeric=True)
+        n_features = features.shape[1]
         cst = np.zeros(n_features) if self.monotonic_cst is None else np.asarray(self.monotonic_cst)
         if cst.shape != (n_features,) or not np.isin(cst, (-1, 0, 1)).all():
-            raise ValueError(f"monotonic_cst must hold {n_features} values from {{-1, 0, 1}}, got {cst.tolist()}")
+            raise ValueError(f"monotonic_cst must hold {n_features} values from(1, 0, 1), got {cst.tolist()}")
         # Append the intercept column, and rows sqrt(alpha) * I for the ridge penalty.
-        design = np.hstack([X, np.ones((len(X), 1))])
+        design = np.hstack([features, np.ones((len(features), 1))])
         penalty = np.hstack([np.sqrt(self.alpha) * np.eye(n_features), np.zeros((n_features, 1))])
         lower = np.append(np.where(cst == 1, 0.0, -np.inf), -np.inf)
         upper = np.append(np.where(cst == -1, 0.0, np.inf), np.inf)
         result = lsq_linear(
-            np.vstack([design, penalty]), np.concatenate([y, np.zeros(n_features)]), bounds=(lower, upper)
+            np.vstack([design, penalty]), np.concatenate([targets, np.zeros(n_features)]), bounds=(lower, upper)
         )
         self.coef_: npt.NDArray[np.float64] = result.x[:-1]
         self.intercept_ = float(result.x[-1])
@@ -208,5 +208,7 @@ def load(path: Path) -> DemandModel:
         )
     if metadata.get("input_schema") != describe_schema() or metadata.get("feature_names") != list(FEATURE_NAMES):
         raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
-    regressor = skops.io.loads(payload, trusted=TRUSTED_TYPES)
-    return DemandModel(regressor, metadata)
+    untrusted = set(skops.io.get_untrusted_types(data=payload)) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
+    return DemandModel(skops.io.loads(payload, trusted=TRUSTED_TYPES), metadata)

@@ -7,6 +7,7 @@ scoring both call it, so an online answer and a batch answer for the same row ag
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +15,7 @@ import numpy.typing as npt
 from .features import Columns
 from .model import DemandModel
 
-Outputs = dict[str, npt.NDArray[np.generic]]
+Outputs = dict[str, npt.NDArray[Any]]
 
 
 def to_business(columns: Columns, expected_units: npt.NDArray[np.float64]) -> Outputs:

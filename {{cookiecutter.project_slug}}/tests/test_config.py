@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in __import__("os").environ if n.startswith(ENV_PREFIX)]:
+        monkeypatch.delenv(name)
+
+
+def test_defaults_work_out_of_the_box() -> None:
+    settings = Settings()
+    assert settings.data_path == Path("data/sample/demand.csv")
+    assert settings.artifact_path == Path("artifacts/model.zip")
+
+
+def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYS", "28")
+    monkeypatch.setenv(f"{ENV_PREFIX}ALPHAS", "[0.5, 2]")
+    settings = Settings()
+    assert settings.test_days == 28
+    assert settings.alphas == (0.5, 2.0)
+
+
+def test_config_file_overrides_and_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('test_days = 14\nvalidation_days = 21\nreports_dir = "out"\n')
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYS", "7")
+    settings = Settings()
+    assert (settings.test_days, settings.validation_days, settings.reports_dir) == (7, 21, Path("out"))
+
+
+def test_config_file_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "prod.toml").write_text("port = 9000\n")
+    monkeypatch.setenv(f"{ENV_PREFIX}CONFIG_FILE", str(tmp_path / "prod.toml"))
+    assert Settings().port == 9000
+    monkeypatch.setenv(f"{ENV_PREFIX}CONFIG_FILE", str(tmp_path / "absent.toml"))
+    with pytest.raises(FileNotFoundError, match=r"absent\.toml, which does not exist"):
+        Settings()
+
+
+def test_bad_values_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYS", "0")
+    with pytest.raises(pydantic.ValidationError, match="test_days"):
+        Settings()
+
+
+def test_unknown_keys_in_the_config_file_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text("tets_days = 14\n")
+    with pytest.raises(pydantic.ValidationError, match="tets_days"):
+        Settings()
