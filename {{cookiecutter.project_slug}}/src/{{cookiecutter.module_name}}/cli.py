@@ -19,6 +19,7 @@ import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from . import __summary__
 from .batch import score_file
 from .config import Settings
 from .data import SchemaError, load_training_data, read_table, split_by_time, validate, write_table
@@ -31,7 +32,7 @@ from .serve import create_app
 from .synthetic import generate as generate_rows
 
 app = typer.Typer(
-    help="{{ cookiecutter.description }}",
+    help=__summary__,
     no_args_is_help=True,
     add_completion=False,
 )

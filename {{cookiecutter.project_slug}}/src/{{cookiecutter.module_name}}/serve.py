@@ -14,7 +14,7 @@ from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
-from . import __version__
+from . import __summary__, __version__
 from .config import Settings
 from .data import INPUT_COLUMNS, Column
 from .features import columns_from_records
@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
-        description="{{ cookiecutter.description }}",
+        description=__summary__,
         version=__version__,
         lifespan=lifespan,
     )

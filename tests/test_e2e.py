@@ -1,0 +1,148 @@
+"""End to end: bake, install from the hashed pins, lint, type-check, test, train, score and serve.
+
+Each supported Python found on this machine bakes its own variant and installs it with that
+interpreter through the generated Makefile, exactly as a user would. The default variant also
+runs the real CLI and a real HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import Bake, find_python, run, tool
+
+pytestmark = pytest.mark.slow
+
+RECORD = {
+    "date": "2024-06-03",
+    "product_id": "P00001",
+    "category": "dairy",
+    "price": 2.49,
+    "base_price": 2.69,
+    "promo": 0,
+    "competitor_price": 2.59,
+}
+
+
+def make_env() -> dict[str, str]:
+    """The user's environment, with the template venv's `uv` on PATH (the Makefile prefers it)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env["PATH"] = f"{Path(tool('uv')).parent}{os.pathsep}{env['PATH']}"
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+DEFAULT_PYTHON = "3.12"
+
+
+@pytest.fixture(scope="module", params=[DEFAULT_PYTHON, "3.11", "3.13"])
+def installed(request: pytest.FixtureRequest, bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh copy of the variant for one Python, installed by `make install` from its pins."""
+    version: str = request.param
+    python = find_python(version)
+    if python is None:
+        pytest.skip(f"no Python {version} interpreter on this machine")
+    project = tmp_path_factory.mktemp("e2e") / f"python{version}"
+    shutil.copytree(bake(python_version=version), project)
+    run(["make", "install", f"PYTHON={python}"], cwd=project, env=make_env(), timeout=900)
+    version_line = run([project / ".venv/bin/python", "--version"], cwd=project).stdout
+    assert version_line.startswith(f"Python {version}.")
+    return project
+
+
+def test_generated_project_is_lint_and_type_clean(installed: Path) -> None:
+    run(["make", "lint", "typecheck"], cwd=installed, env=make_env())
+
+
+def test_generated_test_suite_passes(installed: Path) -> None:
+    result = run(["make", "test"], cwd=installed, env=make_env(), timeout=900)
+    assert " passed" in result.stdout
+    assert " failed" not in result.stdout
+
+
+def test_make_all_trains_and_scores_the_sample(installed: Path) -> None:
+    result = run(["make", "all"], cwd=installed, env=make_env())
+    assert "train: 3,650 rows" in result.stdout
+    assert "predict: 3,650 rows in, 3,650 scored, 0 rejected" in result.stdout
+    metrics = json.loads((installed / "reports/metrics.json").read_text())["test"]
+    assert metrics["model"]["wape"] < 0.7 * metrics["baseline"]["wape"]
+    assert (installed / "artifacts/model.zip").is_file()
+    assert (installed / "predictions/prices.csv").is_file()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+@pytest.fixture
+def server(installed: Path) -> Iterator[str]:
+    """`<slug> serve` on a free loopback port, stopped (and reaped) after the test."""
+    if installed.name != f"python{DEFAULT_PYTHON}":
+        pytest.skip("the real server is exercised once, on the default Python")
+    if not (installed / "artifacts/model.zip").exists():
+        run([installed / ".venv/bin/demand-model", "train"], cwd=installed)
+    port = free_port()
+    process = subprocess.Popen(
+        [installed / ".venv/bin/demand-model", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=installed,
+        env=make_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):  # up to ~20 s
+            if process.poll() is not None:
+                pytest.fail(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+            try:
+                if call(f"{base}/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not become healthy within 20 s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_cli_serves_real_predictions_over_http(server: str) -> None:
+    assert call(f"{server}/ready") == (200, {"status": "ready", "detail": None})
+    status, body = call(f"{server}/predict", {"records": [RECORD]})
+    assert status == 200
+    [prediction] = body["predictions"]
+    assert prediction["product_id"] == "P00001"
+    assert prediction["units"] >= 0
+    assert body["model_version"].startswith("0.1.0+")
+    status, body = call(f"{server}/predict", {"records": [RECORD | {"price": "cheap"}]})
+    assert status == 422
+    assert body["detail"][0]["loc"] == ["body", "records", 0, "price"]
