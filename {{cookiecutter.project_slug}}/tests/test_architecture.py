@@ -12,6 +12,7 @@ import {{ cookiecutter.module_name }}
 PACKAGE = Path({{ cookiecutter.module_name }}.__file__).parent
 LAYERS = {
     "config": 0,
+    "telemetry": 0,
     "data": 0,
     "synthetic": 1,
     "features": 1,

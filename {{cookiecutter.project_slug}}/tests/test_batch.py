@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -7,8 +12,10 @@ import pytest
 
 from conftest import SAMPLE
 from {{ cookiecutter.module_name }}.batch import rejects_path, score_file
-from {{ cookiecutter.module_name }}.data import SchemaError, read_table
+from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.module_name }}.data import SchemaError, read_table, write_table
 from {{ cookiecutter.module_name }}.model import DemandModel
+from {{ cookiecutter.module_name }}.synthetic import generate
 
 
 def corrupt_copy(path: Path) -> pd.DataFrame:
@@ -77,3 +84,23 @@ def test_an_interrupted_run_leaves_no_output(model: DemandModel, tmp_path: Path)
 def test_unsupported_output_type(model: DemandModel, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"unsupported output type '\.json'"):
         score_file(model, SAMPLE, tmp_path / "out.json")
+
+
+def test_a_killed_run_never_leaves_a_file_at_the_output_path(settings: Settings, tmp_path: Path) -> None:
+    """SIGKILL cannot be caught: the output is safe only because it appears by an atomic rename."""
+    write_table(generate(rows=300_000), tmp_path / "big.parquet")
+    output = tmp_path / "scored.parquet"
+    env = os.environ | {f"{ENV_PREFIX}BATCH_CHUNK_ROWS": "5000"}
+    command = [sys.executable, "-m", "{{ cookiecutter.module_name }}", "predict", "-i", "big.parquet", "-o", output.name]
+    process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while not (tmp_path / f".{output.name}.partial").exists() and time.monotonic() < deadline:
+            assert process.poll() is None, "the run ended before it could be interrupted"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait()
+    assert (tmp_path / f".{output.name}.partial").exists(), "the run was killed before it started writing"
+    assert not output.exists()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,8 +29,8 @@ def record(sample: pd.DataFrame) -> dict[str, Any]:
 
 
 def test_health_and_readiness(client: TestClient) -> None:
-    assert client.get("/health").json() == {"status": "ok", "detail": None}
-    assert client.get("/ready").status_code == 200
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").json() == {"status": "ready"}
 
 
 def test_predict_returns_postprocessed_predictions(
@@ -104,6 +106,75 @@ def test_without_a_model_the_service_is_alive_but_not_ready(
     with TestClient(create_app(settings)) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/ready").status_code == 503
+        assert client.get("/metadata").status_code == 503
         response = client.post("/predict", json={"records": [record]})
         assert response.status_code == 503
         assert "model not loaded" in response.json()["detail"]
+
+
+def test_nan_and_infinity_are_refused(client: TestClient, record: dict[str, Any]) -> None:
+    for text in ("NaN", "Infinity", "-Infinity"):
+        body = json.dumps({"records": [record]}).replace(f'"price": {record["price"]}', f'"price": {text}')
+        response = client.post("/predict", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 422, text
+        assert response.json()["detail"][0]["loc"] == ["body", "records", 0, "price"]
+
+
+def test_malformed_json_gets_400_with_the_position(client: TestClient) -> None:
+    response = client.post("/predict", content=b'{"records": [', headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["type"] == "json_invalid"
+
+
+def test_oversized_bodies_get_413(client: TestClient, settings: Settings, record: dict[str, Any]) -> None:
+    padding = " " * (settings.max_body_bytes + 1)
+    response = client.post("/predict", content=padding, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "exceeds the limit" in response.json()["detail"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the limit applies while reading
+        yield json.dumps({"records": [record]}).encode()
+        yield b" " * settings.max_body_bytes
+
+    streamed = client.post("/predict", content=chunks(), headers={"content-type": "application/json"})
+    assert streamed.status_code == 413
+
+
+def test_request_ids_are_echoed_or_created(client: TestClient) -> None:
+    assert client.get("/health", headers={"x-request-id": "abc-123"}).headers["x-request-id"] == "abc-123"
+    generated = client.get("/health").headers["x-request-id"]
+    assert len(generated) == 32
+    assert client.get("/health", headers={"x-request-id": "bad id\n"}).headers["x-request-id"] != "bad id\n"
+
+
+def test_requests_are_logged_as_json_with_their_id(
+    client: TestClient, record: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="{{ cookiecutter.module_name }}.telemetry"):
+        client.post("/predict", json={"records": [record]}, headers={"x-request-id": "trace-1"})
+    [entry] = [r for r in caplog.records if getattr(r, "request_id", None) == "trace-1"]
+    assert (entry.method, entry.path, entry.status) == ("POST", "/predict", 200)  # type: ignore[attr-defined]
+
+
+def test_metrics_count_requests_and_predictions(client: TestClient, sample: pd.DataFrame) -> None:
+    client.post("/predict", json={"records": to_records(sample.head(3))})
+    client.post("/predict", json={"records": []})
+    text = client.get("/metrics").text
+    assert 'http_requests_total{endpoint="/predict",method="POST",status="200"} 1.0' in text
+    assert 'http_requests_total{endpoint="/predict",method="POST",status="422"} 1.0' in text
+    assert "predictions_total 3.0" in text
+    assert 'http_request_duration_seconds_count{endpoint="/predict",method="POST"} 2.0' in text
+
+
+def test_metadata_describes_the_served_model(client: TestClient, model: DemandModel) -> None:
+    meta = client.get("/metadata").json()
+    assert meta["model_version"] == model.version
+    assert meta["metrics"]["test"]["model"]["wape"] < meta["metrics"]["test"]["baseline"]["wape"]
+    assert [c["name"] for c in meta["input_schema"]][:3] == ["date", "product_id", "category"]
+
+
+def test_extreme_but_valid_inputs_give_finite_answers(client: TestClient, record: dict[str, Any]) -> None:
+    extreme = record | {"price": 1e-9, "base_price": 1e6, "competitor_price": 1e6}
+    response = client.post("/predict", json={"records": [extreme]})
+    assert response.status_code == 200
+    assert response.json()["predictions"][0]["units"] <= 1e9

@@ -17,7 +17,16 @@ import pydantic
 import typer
 import uvicorn
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    SpinnerColumn,
+    Task,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.text import Text
 
 from . import __summary__
 from .batch import score_file
@@ -30,6 +39,7 @@ from .model import train as train_model
 from .postprocess import PriceGrid, optimize_prices
 from .serve import create_app
 from .synthetic import generate as generate_rows
+from .telemetry import configure_logging
 
 app = typer.Typer(
     help=__summary__,
@@ -40,6 +50,13 @@ console = Console(stderr=True)
 
 InputPath = Annotated[Path, typer.Option("--input", "-i", help="CSV or Parquet file to read.")]
 OutputPath = Annotated[Path, typer.Option("--output", "-o", help="CSV or Parquet file to write.")]
+
+
+class RateColumn(ProgressColumn):
+    """Rows per second, for progress bars that count rows."""
+
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
 
 
 @contextmanager
@@ -124,8 +141,8 @@ def predict(
     with _clean_errors():
         settings = Settings()
         model = load(settings.artifact_path)
-        columns = [BarColumn(), TextColumn("{task.completed:,} rows"), TimeElapsedColumn()]
-        with Progress(TextColumn("scoring"), *columns, console=console, transient=True) as progress:
+        columns = [TextColumn("{task.completed:,} rows"), RateColumn(), TimeElapsedColumn()]
+        with Progress(SpinnerColumn(), TextColumn("scoring"), *columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=None)
             summary = score_file(
                 model,
@@ -171,7 +188,9 @@ def serve(
     with _clean_errors():
         settings = Settings()
     bind_host, bind_port = host or settings.host, port or settings.port
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_level="info")
+    configure_logging(settings.log_level)
+    # The app logs each request itself (JSON, with its id), so uvicorn's access log is off.
+    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None, access_log=False)
     typer.echo(f"serve: stopped serving on {bind_host}:{bind_port}")
 
 

@@ -27,10 +27,11 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
-from .data import Split, describe_schema, fingerprint
+from .data import TARGET, Split, describe_schema, fingerprint
 from .features import FEATURE_NAMES, Columns, build_features, columns_from_frame, monotonic_constraints
 
 ARTIFACT_FORMAT = 1
+_LOG_MAX_UNITS = float(np.log1p(TARGET.maximum or np.inf))
 #: Types the artifact may contain beyond skops' defaults. Loading refuses anything else,
 #: so a tampered file cannot smuggle in code to run.
 TRUSTED_TYPES = [f"{__name__}.MonotonicLinearRegression"]
@@ -83,8 +84,12 @@ class DemandModel:
         return str(self.metadata["model_version"])
 
     def predict(self, columns: Columns) -> npt.NDArray[np.float64]:
-        """Expected units sold for each row (raw, before business rounding)."""
-        return np.expm1(self.regressor.predict(build_features(columns)))
+        """Expected units sold for each row (raw, before business rounding).
+
+        Capped at the target's schema maximum, so extreme inputs give a large number, never
+        infinity; the cap is non-decreasing, so it keeps the price guarantee.
+        """
+        return np.expm1(np.minimum(self.regressor.predict(build_features(columns)), _LOG_MAX_UNITS))
 
 
 def target(frame: pd.DataFrame) -> npt.NDArray[np.float64]:

@@ -2,17 +2,23 @@
 
 The request model is generated from the schema in `data`, so the API accepts exactly what
 the data contract allows (types are strict: `true` is not a number, `"3"` is not a price).
-The model is loaded once at start-up; a request never touches the disk.
+The model is loaded once at start-up; a request never touches the disk. Every error has a
+documented status and a body naming the problem: 400 malformed JSON, 413 body too large,
+422 invalid input (with the field's location), 503 no model loaded.
 """
 
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import __summary__, __version__
 from .config import Settings
@@ -20,6 +26,7 @@ from .data import INPUT_COLUMNS, Column
 from .features import columns_from_records
 from .model import ArtifactError, DemandModel, load
 from .postprocess import score
+from .telemetry import Metrics, RequestTelemetry
 
 
 def _iso_date(value: object) -> object:
@@ -65,7 +72,7 @@ else:
 
 class PredictRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    records: list[Record] = Field(min_length=1, description="Rows to score; at most `max_records`.")
+    records: list[Record] = Field(min_length=1, description="Rows to score, 1 to `max_records` of them.")
 
 
 class Prediction(BaseModel):
@@ -82,12 +89,80 @@ class PredictResponse(BaseModel):
 
 class Status(BaseModel):
     status: str
-    detail: str | None = None
+
+
+class Problem(BaseModel):
+    """The body of 413 and 503 answers."""
+
+    detail: str
+
+
+class InvalidJSON(BaseModel):
+    """The body of a 400 answer: where the JSON stops making sense."""
+
+    detail: list[dict[str, Any]]
+
+
+class Metadata(BaseModel):
+    model_version: str
+    trained_at: str
+    package_version: str = Field(description="Version of the package serving the model.")
+    trained_with_package_version: str
+    metrics: dict[str, Any]
+    input_schema: list[dict[str, Any]]
+    feature_names: list[str]
+
+
+NO_MODEL: dict[int | str, dict[str, Any]] = {503: {"model": Problem, "description": "No model is loaded."}}
+
+
+class BodySizeLimit:
+    """Refuses bodies over `max_bytes` with 413, by Content-Length or while reading a chunked body."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._too_large(int(declared), scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                raise HTTPException(413, self._message(received))
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _message(self, size: int) -> str:
+        return f"request body of {size} bytes or more exceeds the limit of {self.max_bytes} bytes (max_body_bytes)"
+
+    async def _too_large(self, size: int, scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"detail": self._message(size)}, status_code=413)(scope, receive, send)
+
+
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    """422 for input that breaks the schema; 400 when the body is not JSON at all."""
+    errors = jsonable_encoder(error.errors()) if isinstance(error, RequestValidationError) else []
+    status = 400 if any(e.get("type") == "json_invalid" for e in errors) else 422
+    for entry in errors:  # echo NaN or Infinity back as text: they are not valid JSON numbers
+        if isinstance(entry.get("input"), float) and not math.isfinite(entry["input"]):
+            entry["input"] = str(entry["input"])
+    return JSONResponse({"detail": errors}, status_code=status)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API. The model artifact is read once, when the app starts."""
     settings = settings or Settings()
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -103,7 +178,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=__summary__,
         version=__version__,
         lifespan=lifespan,
+        exception_handlers={RequestValidationError: _invalid_request},
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestTelemetry, metrics=metrics)
 
     def loaded_model(request: Request) -> DemandModel:
         model: DemandModel | None = request.app.state.model
@@ -111,20 +189,46 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(503, f"model not loaded: {request.app.state.load_error}")
         return model
 
-    @app.get("/health", response_model=Status)
+    Model = Annotated[DemandModel, Depends(loaded_model)]
+
+    @app.get("/health")
     async def health() -> Status:
         """Liveness: the process answers. Says nothing about the model."""
         return Status(status="ok")
 
-    @app.get("/ready", response_model=Status, responses={503: {"model": Status}})
-    async def ready(request: Request) -> Any:
+    @app.get("/ready", responses=NO_MODEL)
+    async def ready(model: Model) -> Status:
         """Readiness: 200 once a model is loaded, 503 (with the reason) until then."""
-        if request.app.state.model is None:
-            raise HTTPException(503, f"model not loaded: {request.app.state.load_error}")
         return Status(status="ready")
 
-    @app.post("/predict", response_model=PredictResponse, responses={503: {"description": "No model loaded."}})
-    async def predict(body: PredictRequest, model: Annotated[DemandModel, Depends(loaded_model)]) -> PredictResponse:
+    @app.get("/metadata", responses=NO_MODEL)
+    async def metadata(model: Model) -> Metadata:
+        """What is being served: model version, training time, metrics and the input schema."""
+        meta = model.metadata
+        return Metadata(
+            model_version=model.version,
+            trained_at=meta["trained_at"],
+            package_version=__version__,
+            trained_with_package_version=meta["package_version"],
+            metrics=meta["metrics"],
+            input_schema=meta["input_schema"],
+            feature_names=meta["feature_names"],
+        )
+
+    @app.get("/metrics", response_class=Response, responses={200: {"content": {"text/plain": {}}}})
+    async def prometheus_metrics() -> Response:
+        """Request counts and latencies by endpoint and status, and predictions served (Prometheus)."""
+        return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.post(
+        "/predict",
+        responses={
+            400: {"model": InvalidJSON, "description": "The body is not valid JSON."},
+            413: {"model": Problem, "description": "The body exceeds `max_body_bytes`."},
+            **NO_MODEL,
+        },
+    )
+    async def predict(body: PredictRequest, model: Model) -> PredictResponse:
         """Expected demand, whole units and revenue for each record, in order."""
         if len(body.records) > settings.max_records:
             raise RequestValidationError(
@@ -138,6 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 ]
             )
         outputs = score(model, columns_from_records([r.model_dump() for r in body.records]))
+        metrics.predictions.inc(len(body.records))
         predictions = [
             Prediction(product_id=p, expected_units=e, units=u, revenue=r)
             for p, e, u, r in zip(
