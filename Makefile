@@ -9,13 +9,13 @@ PYTEST_ARGS ?=
 LOCK_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lint lock demo clean
+.PHONY: help venv test lint lock lock-template lock-generated demo clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
 	@echo
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
-		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-8s %s\n", $$1, $$2}'
+		| awk 'BEGIN {FS = ":.*## "}; {printf "  %-15s %s\n", $$1, $$2}'
 
 venv: $(STAMP) ## Create .venv with the pinned template dev tools
 
@@ -29,15 +29,20 @@ $(STAMP): requirements-dev.txt
 test: $(STAMP) ## Run the full template test suite (PYTEST_ARGS=... to pass options)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/ and tests/
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/, scripts/ and tests/
+	$(BIN)/ruff check hooks scripts tests
+	$(BIN)/ruff format --check hooks scripts tests
 	$(BIN)/mypy
 
-lock: $(STAMP) ## Regenerate requirements-dev.txt (LOCK_FLAGS=--upgrade to bump pins)
+lock: lock-template lock-generated ## Regenerate all pins (LOCK_FLAGS=--upgrade to bump them)
+
+lock-template: $(STAMP) ## Regenerate the template's requirements-dev.txt
 	$(BIN)/uv pip compile --universal --generate-hashes --python-version 3.11 \
 		--custom-compile-command "make lock" $(LOCK_FLAGS) \
 		requirements-dev.in -o requirements-dev.txt
+
+lock-generated: $(STAMP) ## Regenerate the generated project's requirements*.txt (from a default bake)
+	$(BIN)/python scripts/lock_generated.py $(LOCK_FLAGS)
 
 demo: $(STAMP) ## Bake a project and walk through it
 	$(BIN)/python tests/demo.py

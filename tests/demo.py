@@ -1,4 +1,4 @@
-"""`make demo`: bake the default project, install it, train, score, serve, and show a real prediction.
+"""`make demo`: bake the default project, install, train, score, serve, and show a real prediction.
 
 Everything happens in `.demo/` at the template root (recreated each run), so the result can be
 inspected afterwards: `cd .demo/demand-model && make help`.
@@ -45,14 +45,23 @@ def free_port() -> int:
 
 
 def post(url: str, body: object) -> object:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"content-type": "application/json"})
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"content-type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
 
 
 def serve_and_predict(project: Path, env: dict[str, str]) -> None:
     port = free_port()
-    command = [str(project / ".venv/bin/demand-model"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command = [
+        str(project / ".venv/bin/demand-model"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
     print(f"\n==> serve: {' '.join(command[1:])}", flush=True)
     server = subprocess.Popen(command, cwd=project, env=env, stderr=subprocess.DEVNULL)
     try:
@@ -76,12 +85,15 @@ def serve_and_predict(project: Path, env: dict[str, str]) -> None:
 
 
 def runs_python(version: str) -> bool:
-    """Whether the generated Makefile will find a Python >= `version` (same candidates, same order)."""
+    """Whether the generated Makefile finds a Python >= `version` (same candidates, same order)."""
     pyenv = sorted(Path.home().glob(f".pyenv/versions/{version}.*/bin/python{version}"))
     minimum = tuple(int(part) for part in version.split("."))
     check = f"import sys; sys.exit(sys.version_info < {minimum})"
     for candidate in [f"python{version}", *map(str, pyenv[-1:]), "python3"]:
-        if shutil.which(candidate) and subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0:
+        if (
+            shutil.which(candidate)
+            and subprocess.run([candidate, "-c", check], capture_output=True).returncode == 0
+        ):
             return True
     return False
 
@@ -93,17 +105,26 @@ def main() -> None:
     context = {}
     if not runs_python(default):
         context["python_version"] = f"{sys.version_info.major}.{sys.version_info.minor}"
-        print(f"==> no Python {default} here: baking for Python {context['python_version']} instead")
-    project = Path(cookiecutter(str(ROOT), no_input=True, output_dir=str(SCRATCH), extra_context=context))
+        print(
+            f"==> no Python {default} here: baking for Python {context['python_version']} instead"
+        )
+    project = Path(
+        cookiecutter(str(ROOT), no_input=True, output_dir=str(SCRATCH), extra_context=context)
+    )
     print(f"==> baked {project.relative_to(ROOT)} in {time.perf_counter() - started:.1f}s")
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # the template venv's uv
+    env["PATH"] = (
+        f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # the template venv's uv
+    )
     env["UV_PYTHON_DOWNLOADS"] = "never"
     step("install", ["make", "install"], project, env)
     step("train", ["make", "train"], project, env)
     step("batch score", ["make", "predict"], project, env)
     serve_and_predict(project, env)
-    print(f"\nDone in {time.perf_counter() - started:.0f}s. Explore it: cd {project.relative_to(ROOT)} && make help")
+    print(
+        f"\nDone in {time.perf_counter() - started:.0f}s."
+        f" Explore it: cd {project.relative_to(ROOT)} && make help"
+    )
 
 
 if __name__ == "__main__":

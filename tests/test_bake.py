@@ -52,16 +52,47 @@ CI_PATHS: dict[str, tuple[str, ...]] = {
 # must be a deliberate change to these constants.
 EXPECTED_FILES: frozenset[str] = frozenset(
     {
+        ".dockerignore",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "Dockerfile",
         "LICENSE",
-        # completed by the core engineer
+        "Makefile",
+        "README.md",
+        "artifacts/.gitkeep",
+        "data/sample/demand.csv",
+        "pyproject.toml",
+        "requirements-dev.txt",
+        "requirements.txt",
+        "scripts/lock.py",
+        "src/demand_model/__init__.py",
+        "src/demand_model/__main__.py",
+        "src/demand_model/batch.py",
+        "src/demand_model/cli.py",
+        "src/demand_model/config.py",
+        "src/demand_model/data.py",
+        "src/demand_model/features.py",
+        "src/demand_model/model.py",
+        "src/demand_model/postprocess.py",
+        "src/demand_model/py.typed",
+        "src/demand_model/serve.py",
+        "src/demand_model/synthetic.py",
+        "src/demand_model/telemetry.py",
+        "tests/conftest.py",
+        "tests/test_architecture.py",
+        "tests/test_batch.py",
+        "tests/test_cli.py",
+        "tests/test_config.py",
+        "tests/test_data.py",
+        "tests/test_features.py",
+        "tests/test_model.py",
+        "tests/test_openapi.py",
+        "tests/test_postprocess.py",
+        "tests/test_serve.py",
     }
 )
 EXPECTED_CI_FILES: dict[str, frozenset[str]] = {
-    "github": frozenset(
-        {
-            # completed by the core engineer (e.g. ".github/workflows/ci.yml")
-        }
-    ),
+    "github": frozenset({".github/workflows/ci.yml", ".github/dependabot.yml"}),
     "gitlab": frozenset({".gitlab-ci.yml", "renovate.json"}),
     "none": frozenset(),
 }

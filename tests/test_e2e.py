@@ -47,7 +47,9 @@ DEFAULT_PYTHON = "3.12"
 
 
 @pytest.fixture(scope="module", params=[DEFAULT_PYTHON, "3.11", "3.13"])
-def installed(request: pytest.FixtureRequest, bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def installed(
+    request: pytest.FixtureRequest, bake: Bake, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     """A fresh copy of the variant for one Python, installed by `make install` from its pins."""
     version: str = request.param
     python = find_python(version)
@@ -117,7 +119,9 @@ def server(installed: Path) -> Iterator[str]:
     try:
         for _ in range(100):  # up to ~20 s
             if process.poll() is not None:
-                pytest.fail(f"server exited early:\n{process.stdout.read() if process.stdout else ''}")
+                pytest.fail(
+                    f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
+                )
             try:
                 if call(f"{base}/health")[0] == 200:
                     break

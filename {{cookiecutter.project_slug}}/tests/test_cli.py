@@ -55,4 +55,4 @@ def test_invalid_optimize_input_names_the_column(settings: Settings, tmp_path: P
     pd.read_csv(SAMPLE).assign(price=-1.0).to_csv(tmp_path / "bad.csv", index=False)
     result = runner.invoke(app, ["optimize", "-i", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 1
-    assert "column 'price': 3650 rows out of range: allowed > 0" in result.stderr
+    assert "column 'price': 3650 rows out of range: allowed >= 0.01 and <= 1e+06" in result.stderr

@@ -35,7 +35,7 @@ def test_sample_matches_the_schema(sample: pd.DataFrame) -> None:
 @pytest.mark.parametrize(
     ("column", "value", "message"),
     [
-        ("price", -1.0, "column 'price': 1 row out of range: allowed > 0"),
+        ("price", -1.0, "column 'price': 1 row out of range: allowed >= 0.01 and <= 1e+06"),
         ("price", "cheap", "column 'price': 1 row not a number"),
         ("price", None, "column 'price': 1 row missing: a value is required"),
         ("category", "toys", "column 'category': 1 row not one of ['beverages', 'dairy', 'household', 'snacks']"),

@@ -65,7 +65,7 @@ def test_online_answers_equal_batch_scoring(
     [
         ({"price": True}, "price", "valid number"),
         ({"price": "2.5"}, "price", "valid number"),
-        ({"price": -1.0}, "price", "greater than 0"),
+        ({"price": 0.001}, "price", "greater than or equal to 0.01"),
         ({"promo": 2}, "promo", "less than or equal to 1"),
         ({"category": "toys"}, "category", "'beverages', 'dairy', 'household' or 'snacks'"),
         ({"date": "2024-02-30"}, "date", "YYYY-MM-DD"),
@@ -174,7 +174,7 @@ def test_metadata_describes_the_served_model(client: TestClient, model: DemandMo
 
 
 def test_extreme_but_valid_inputs_give_finite_answers(client: TestClient, record: dict[str, Any]) -> None:
-    extreme = record | {"price": 1e-9, "base_price": 1e6, "competitor_price": 1e6}
+    extreme = record | {"price": 0.01, "base_price": 1e6, "competitor_price": 1e6}
     response = client.post("/predict", json={"records": [extreme]})
     assert response.status_code == 200
     assert response.json()["predictions"][0]["units"] <= 1e9

@@ -27,20 +27,13 @@ class Column:
     description: str
     nullable: bool = False
     minimum: float | None = None
-    exclusive_minimum: float | None = None
     maximum: float | None = None
     allowed: tuple[str, ...] | None = None
     max_length: int | None = None
 
     def describe_bounds(self) -> str:
         """Human-readable allowed range, used in error messages."""
-        low = (
-            f"> {self.exclusive_minimum:g}"
-            if self.exclusive_minimum is not None
-            else f">= {self.minimum:g}"
-            if self.minimum is not None
-            else ""
-        )
+        low = f">= {self.minimum:g}" if self.minimum is not None else ""
         high = f"<= {self.maximum:g}" if self.maximum is not None else ""
         return " and ".join(part for part in (low, high) if part) or "any value"
 
@@ -51,15 +44,15 @@ INPUT_COLUMNS: tuple[Column, ...] = (
     Column("date", "date", "Day the price applies to (ISO 8601, YYYY-MM-DD)."),
     Column("product_id", "string", "Product identifier.", max_length=64),
     Column("category", "string", "Product category.", allowed=CATEGORIES),
-    Column("price", "float", "Price charged that day.", exclusive_minimum=0, maximum=1e6),
-    Column("base_price", "float", "Regular (list) price.", exclusive_minimum=0, maximum=1e6),
+    Column("price", "float", "Price charged that day.", minimum=0.01, maximum=1e6),
+    Column("base_price", "float", "Regular (list) price.", minimum=0.01, maximum=1e6),
     Column("promo", "int", "1 when the product is on promotion, else 0.", minimum=0, maximum=1),
     Column(
         "competitor_price",
         "float",
         "Competitor's price for the same product, if known.",
         nullable=True,
-        exclusive_minimum=0,
+        minimum=0.01,
         maximum=1e6,
     ),
 )
@@ -133,8 +126,6 @@ def _column_problems(column: Column, values: pd.Series) -> list[Problem]:
             out_of_range = ~np.isfinite(number) & ~np.isnan(number)
             if column.minimum is not None:
                 out_of_range |= number < column.minimum
-            if column.exclusive_minimum is not None:
-                out_of_range |= number <= column.exclusive_minimum
             if column.maximum is not None:
                 out_of_range |= number > column.maximum
             if column.kind == "int":

@@ -39,11 +39,17 @@ def _iso_date(value: object) -> object:
     raise ValueError("must be a date string in the form YYYY-MM-DD")
 
 
+def _whole_number(value: object) -> object:
+    """JSON has one number type: accept 3 and 3.0 as the integer 3, refuse 3.5, `true` and "3"."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def _annotation(column: Column) -> Any:
     """The pydantic type of one schema column, with its bounds and strict typing."""
     field = Field(
         description=column.description,
-        gt=column.exclusive_minimum,
         ge=column.minimum,
         le=column.maximum,
         max_length=column.max_length,
@@ -54,7 +60,8 @@ def _annotation(column: Column) -> Any:
         return Annotated[Literal[column.allowed], field]
     base: Any = {"string": str, "float": float, "int": int}[column.kind]
     strict = Field(strict=True, allow_inf_nan=False) if column.kind == "float" else Field(strict=True)
-    return Annotated[base | None if column.nullable else base, strict, field]
+    typed: Any = Annotated[base | None if column.nullable else base, strict, field]
+    return Annotated[typed, BeforeValidator(_whole_number)] if column.kind == "int" else typed
 
 
 def _record_model() -> type[BaseModel]:
