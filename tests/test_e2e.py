@@ -140,7 +140,7 @@ def server(installed: Path) -> Iterator[str]:
 
 
 def test_cli_serves_real_predictions_over_http(server: str) -> None:
-    assert call(f"{server}/ready") == (200, {"status": "ready", "detail": None})
+    assert call(f"{server}/ready") == (200, {"status": "ready"})
     status, body = call(f"{server}/predict", {"records": [RECORD]})
     assert status == 200
     [prediction] = body["predictions"]

@@ -12,6 +12,7 @@ from {{ cookiecutter.module_name }}.features import (
     columns_from_frame,
     columns_from_records,
     monotonic_constraints,
+    price_features,
 )
 
 
@@ -63,3 +64,13 @@ def test_price_features_are_exactly_those_that_move_with_price(sample: pd.DataFr
     assert moved <= set(PRICE_FEATURES)
     assert (high >= low)[:, [FEATURE_NAMES.index(n) for n in PRICE_FEATURES]].all(), "they must rise with price"
     assert monotonic_constraints().count(-1) == len(PRICE_FEATURES)
+
+
+def test_price_features_at_candidate_prices_equal_those_rebuilt_at_each_price(sample: pd.DataFrame) -> None:
+    frame = validate(sample.sample(40, random_state=5))
+    columns = columns_from_frame(frame)
+    prices = np.column_stack([frame["price"] * 0.8, frame["price"], frame["base_price"] * 1.3])
+    candidates = price_features(columns, prices)
+    for j in range(prices.shape[1]):
+        rebuilt = build_features(columns | {"price": prices[:, j]})[:, : len(PRICE_FEATURES)]
+        np.testing.assert_array_equal(candidates[j :: prices.shape[1]], rebuilt)

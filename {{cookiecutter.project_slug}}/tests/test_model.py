@@ -118,3 +118,12 @@ def test_missing_and_corrupt_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     with pytest.raises(ArtifactError, match="is not a model artifact"):
         load(tmp_path / "junk.zip")
+
+
+def test_scoring_at_candidate_prices_equals_scoring_each_price(model: DemandModel, sample: pd.DataFrame) -> None:
+    rows = sample.sample(100, random_state=6)
+    columns = columns_from_frame(rows)
+    prices = np.outer(rows["base_price"].to_numpy(), PRICE_GRID[:7])
+    at_prices = model.predict_at_prices(columns, prices)
+    for j in range(prices.shape[1]):
+        np.testing.assert_allclose(at_prices[:, j], model.predict(columns | {"price": prices[:, j]}), rtol=1e-12)

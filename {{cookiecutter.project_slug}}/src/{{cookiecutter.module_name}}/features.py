@@ -17,6 +17,7 @@ import pandas as pd
 from .data import CATEGORIES, INPUT_COLUMNS
 
 Columns = Mapping[str, npt.NDArray[Any]]
+Matrix = npt.NDArray[np.float64]
 
 _CATEGORY_ARRAY = np.array(CATEGORIES)
 _WEEKDAYS = ("tue", "wed", "thu", "fri", "sat", "sun")  # Monday is the reference day
@@ -58,32 +59,62 @@ def columns_from_records(records: Sequence[Mapping[str, Any]]) -> dict[str, npt.
     }
 
 
-def build_features(columns: Columns) -> npt.NDArray[np.float64]:
+def build_features(columns: Columns) -> Matrix:
     """Return the model matrix, one row per input row, columns in `FEATURE_NAMES` order."""
-    price = columns["price"].astype(np.float64, copy=False)
-    base_price = columns["base_price"].astype(np.float64, copy=False)
+    log_base_price = np.log(columns["base_price"].astype(np.float64, copy=False))
     competitor = columns["competitor_price"].astype(np.float64, copy=False)
     days = columns["date"].astype("datetime64[D]").astype(np.int64)
     year_start = columns["date"].astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
     season = 2 * np.pi * (days - year_start) / 365.25
     weekday = (days + 3) % 7  # 1970-01-01 was a Thursday; Monday = 0
-    is_category = columns["category"][:, None] == _CATEGORY_ARRAY[None, :]
-    competitor_missing = np.isnan(competitor)
+    is_category = _is_category(columns)
 
-    log_price_ratio = np.log(price / base_price)
-    out = np.empty((len(price), len(FEATURE_NAMES)))
-    k = len(CATEGORIES)
-    out[:, :k] = log_price_ratio[:, None] * is_category
-    # Imputation: an unknown competitor price counts as "same as ours", flagged by its own feature.
-    out[:, k] = np.log(price / np.where(competitor_missing, price, competitor))
-    out[:, k + 1] = np.log(base_price)
-    out[:, k + 2] = competitor_missing
-    out[:, k + 3] = columns["promo"]
-    out[:, k + 4] = np.sin(season)
-    out[:, k + 5] = np.cos(season)
-    out[:, k + 6 : k + 12] = weekday[:, None] == np.arange(1, 7)[None, :]
-    out[:, k + 12 :] = is_category[:, 1:]
+    out = np.empty((len(log_base_price), len(FEATURE_NAMES)))
+    p = len(PRICE_FEATURES)
+    log_price = np.log(columns["price"].astype(np.float64, copy=False))
+    _price_features(log_price, log_base_price, np.log(competitor), is_category, out=out[:, :p])
+    out[:, p] = log_base_price
+    out[:, p + 1] = np.isnan(competitor)
+    out[:, p + 2] = columns["promo"]
+    out[:, p + 3] = np.sin(season)
+    out[:, p + 4] = np.cos(season)
+    out[:, p + 5 : p + 11] = weekday[:, None] == np.arange(1, 7)[None, :]
+    out[:, p + 11 :] = is_category[:, 1:]
     return out
+
+
+def price_features(columns: Columns, prices: Matrix) -> Matrix:
+    """The `PRICE_FEATURES` of each row at each of its candidate prices (`prices`: rows x candidates).
+
+    Row i's candidates are rows i * candidates ... (i + 1) * candidates - 1 of the result. The
+    other features do not depend on price, so a price optimizer builds them once per row, and
+    the per-row logarithms here are taken once, not once per candidate.
+    """
+    width = prices.shape[1]
+    out = np.empty((prices.size, len(PRICE_FEATURES)))
+    _price_features(
+        np.log(prices.ravel()),
+        np.repeat(np.log(columns["base_price"].astype(np.float64, copy=False)), width),
+        np.repeat(np.log(columns["competitor_price"].astype(np.float64, copy=False)), width),
+        np.repeat(_is_category(columns), width, axis=0),
+        out=out,
+    )
+    return out
+
+
+def _is_category(columns: Columns) -> npt.NDArray[np.bool_]:
+    """One-hot of the category, rows x CATEGORIES; an unknown category is all False."""
+    return np.asarray(columns["category"][:, None] == _CATEGORY_ARRAY[None, :])
+
+
+def _price_features(
+    log_price: Matrix, log_base_price: Matrix, log_competitor: Matrix, is_category: npt.NDArray[np.bool_], out: Matrix
+) -> None:
+    """Write the `PRICE_FEATURES` columns into `out`: discount depth per category, competitor ratio."""
+    np.multiply((log_price - log_base_price)[:, None], is_category, out=out[:, :-1])
+    # Imputation: an unknown competitor price (NaN) counts as "same as ours", a log ratio of 0;
+    # the `competitor_missing` feature tells the model it was unknown.
+    out[:, -1] = np.where(np.isnan(log_competitor), 0.0, log_price - log_competitor)
 
 
 def monotonic_constraints() -> list[int]:

@@ -28,7 +28,16 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from . import __version__
 from .data import TARGET, Split, describe_schema, fingerprint
-from .features import FEATURE_NAMES, Columns, build_features, columns_from_frame, monotonic_constraints
+from .features import (
+    FEATURE_NAMES,
+    PRICE_FEATURES,
+    Columns,
+    Matrix,
+    build_features,
+    columns_from_frame,
+    monotonic_constraints,
+    price_features,
+)
 
 ARTIFACT_FORMAT = 1
 _LOG_MAX_UNITS = float(np.log1p(TARGET.maximum or np.inf))
@@ -83,17 +92,35 @@ class DemandModel:
     def version(self) -> str:
         return str(self.metadata["model_version"])
 
-    def predict(self, columns: Columns) -> npt.NDArray[np.float64]:
-        """Expected units sold for each row (raw, before business rounding).
+    def predict(self, columns: Columns) -> Matrix:
+        """Expected units sold for each row (raw, before business rounding)."""
+        return _to_units(self.regressor.predict(build_features(columns)))
 
-        Capped at the target's schema maximum, so extreme inputs give a large number, never
-        infinity; the cap is non-decreasing, so it keeps the price guarantee.
+    def predict_at_prices(self, columns: Columns, prices: Matrix) -> Matrix:
+        """Expected units of each row at each of its candidate prices (`prices`: rows x candidates).
+
+        Only the price features change with price, and the model is linear: each row's other
+        features are scored once, and each candidate adds just its price features' share. So
+        a hypothetical price costs a few multiplications, not a whole feature row. (With a
+        non-linear regressor, score the full rows instead: `build_features` at each price.)
         """
-        return np.expm1(np.minimum(self.regressor.predict(build_features(columns)), _LOG_MAX_UNITS))
+        n_price = len(PRICE_FEATURES)
+        coef = self.regressor.coef_
+        fixed = build_features(columns)[:, n_price:] @ coef[n_price:] + self.regressor.intercept_
+        varying = price_features(columns, prices) @ coef[:n_price]
+        return _to_units(fixed[:, None] + varying.reshape(prices.shape))
 
 
-def target(frame: pd.DataFrame) -> npt.NDArray[np.float64]:
-    return np.log1p(frame["units_sold"].to_numpy(dtype=np.float64))
+def _to_units(log_units: Matrix) -> Matrix:
+    """Invert the log1p target, capped at the target's schema maximum so that extreme inputs
+    give a large number, never infinity; the cap is non-decreasing, so it keeps the price guarantee."""
+    return np.expm1(np.minimum(log_units, _LOG_MAX_UNITS))
+
+
+def target(frame: pd.DataFrame) -> Matrix:
+    """What the regressor fits: log(1 + units), so that the fitted model is log-linear."""
+    units: Matrix = frame["units_sold"].to_numpy(dtype=np.float64)
+    return np.log1p(units)
 
 
 def fit_regressor(frame: pd.DataFrame, alpha: float) -> MonotonicLinearRegression:

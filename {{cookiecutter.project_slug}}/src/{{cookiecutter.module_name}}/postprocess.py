@@ -69,9 +69,7 @@ def optimize_prices(model: DemandModel, columns: Columns, grid: PriceGrid) -> Ou
     prices = np.empty((n, width))
     prices[:, :-1] = np.round(columns["base_price"][:, None] * grid.ratios()[None, :], 2)
     prices[:, -1] = columns["price"]
-    candidates = {name: np.repeat(values, width) for name, values in columns.items()}
-    candidates["price"] = prices.ravel()
-    revenue = np.clip(model.predict(candidates), 0.0, None).reshape(n, width) * prices
+    revenue = np.clip(model.predict_at_prices(columns, prices), 0.0, None) * prices
     best = revenue.argmax(axis=1)
     rows = np.arange(n)
     return {
