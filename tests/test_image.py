@@ -66,11 +66,14 @@ def _report(message: str) -> None:
 @pytest.fixture(scope="module", autouse=True)
 def _print_measurements(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    plugins = request.config.pluginmanager
+    reporter = plugins.get_plugin("terminalreporter")
+    capture = plugins.get_plugin("capturemanager")
     if reporter is not None and _MEASUREMENTS:
-        reporter.write_line("")
-        for message in _MEASUREMENTS:
-            reporter.write_line(f"[image] {message}")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            reporter.write_line("")
+            for message in _MEASUREMENTS:
+                reporter.write_line(f"[image] {message}")
     _MEASUREMENTS.clear()
 
 
