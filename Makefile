@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 LOCK_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test lint lock lock-template lock-generated demo clean
+.PHONY: help venv test test-image lint lock lock-template lock-generated demo clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -26,8 +26,11 @@ $(STAMP): requirements-dev.txt
 	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
 
-test: $(STAMP) ## Run the full template test suite (PYTEST_ARGS=... to pass options)
+test: $(STAMP) ## Run the template test suite, all but the image test (PYTEST_ARGS=... to pass options)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-image: $(STAMP) ## Build the generated Dockerfile with buildah and serve it (root, buildah, podman)
+	$(BIN)/pytest -m image $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/, scripts/ and tests/
 	$(BIN)/ruff check hooks scripts tests

@@ -10,7 +10,7 @@ Fixtures
 Plain helpers (import them with ``from conftest import ...``)
     ``bake_into(output_dir, **extra_context) -> Path``  uncached bake; raises on failure
     ``find_python(version) -> str | None``             a working interpreter for "3.12" etc.
-    ``make_venv(python, project) -> Path``             uv virtualenv with ``-e '.[dev]'``
+    ``make_venv(python, project) -> Path``             uv virtualenv from the hashed pins
     ``venv_bin(venv, name) -> Path``                   an executable inside a virtualenv
     ``tool(name) -> str``                              a tool from the test environment
     ``run(cmd, cwd=..., env=...)``                     subprocess that fails loudly
@@ -27,7 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Protocol
@@ -50,6 +50,23 @@ CHOICES: dict[str, list[str]] = {
 }
 #: The value cookiecutter picks for each choice variable without input (the first one).
 DEFAULT_CHOICES: dict[str, str] = {key: values[0] for key, values in CHOICES.items()}
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """With PRODML_REQUIRE_IMAGE=1 (as in .ci/run), an image test that skips fails instead:
+    CI must prove the image builds and serves, not quietly skip it."""
+    report = yield
+    if (
+        report.skipped
+        and item.get_closest_marker("image")
+        and os.environ.get("PRODML_REQUIRE_IMAGE") == "1"
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"image test skipped but PRODML_REQUIRE_IMAGE=1: {report.longrepr}"
+    return report
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -272,11 +289,11 @@ def venv_bin(venv: Path, name: str) -> Path:
 def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Path:
     """Create a virtualenv with ``uv venv --python <python>`` and install ``project`` in it.
 
-    The project is installed in editable mode with its dev extras
-    (``uv pip install -e '.[dev]'``). The venv goes to ``venv_dir``, by default a
-    sibling of the project named ``venv-<interpreter name>`` so that the (possibly
-    shared) project tree is left untouched. Results are cached per (python, project)
-    for the whole session. Returns the venv directory; use ``venv_bin(venv, "python")``.
+    The dependencies come from the project's hashed pins (``--require-hashes -r
+    requirements-dev.txt``), then the project itself, editable and without dependencies.
+    The venv goes to ``venv_dir``, by default a sibling of the project named
+    ``venv-<interpreter name>``, so the (possibly shared) project tree is left untouched.
+    Cached per (python, project) for the session; use ``venv_bin(venv, "python")``.
     """
     project = project.resolve()
     key = (python, project)
@@ -287,10 +304,8 @@ def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Pa
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
     env.pop("VIRTUAL_ENV", None)
     run([uv, "venv", "--python", python, venv], cwd=project, env=env)
-    run(
-        [uv, "pip", "install", "--python", venv_bin(venv, "python"), "-e", ".[dev]"],
-        cwd=project,
-        env=env,
-    )
+    python_in_venv = venv_bin(venv, "python")
+    for args in (["--require-hashes", "-r", "requirements-dev.txt"], ["--no-deps", "-e", "."]):
+        run([uv, "pip", "install", "--python", python_in_venv, *args], cwd=project, env=env)
     _VENVS[key] = venv
     return venv
