@@ -64,6 +64,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "pyproject.toml",
         "requirements-dev.txt",
         "requirements.txt",
+        "scripts/bench.py",
         "scripts/lock.py",
         "src/demand_model/__init__.py",
         "src/demand_model/__main__.py",

@@ -1,0 +1,574 @@
+"""Benchmarks of online serving, batch scoring and the price optimizer on one trained model (`make bench`).
+
+    python scripts/bench.py [--quick] [--rows N] [--duration S] ...   # a table, and reports/bench.json
+    python scripts/bench.py --serve PORT    # the API as in production plus a no-op route (the online bench)
+
+Each measurement is set against the floor it cannot beat, and the ratio is what matters:
+
+* online: `POST /predict` with one record, req/s and p50/p99 under a bounded load from `wrk`
+  (https://github.com/wg/wrk), against `POST /bench/noop` of the same app: same server, same
+  middleware and access log, but no body read and a constant answer (the framework's limit).
+* batch: rows/s of the `predict` command on a Parquet file, against reading and writing the same
+  rows in the same chunks with pyarrow and no model (the I/O floor); peak RSS of the `predict`
+  process on `--rows` and on `--large-rows` rows (memory should stay flat as files grow).
+* optimizer: candidate (row, price) pairs evaluated per second by `postprocess.optimize_prices`,
+  against the raw regressor on the candidates' feature matrix built beforehand.
+
+Benchmarks are not tests: a missed target is reported as MISS and the exit status stays 0. It is 1
+only when a measurement cannot be made (no model, no `wrk`, the server does not start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow.parquet as pq
+import uvicorn
+from fastapi import Response
+
+from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.data import TARGET, validate, write_table
+from {{ cookiecutter.module_name }}.features import build_features, columns_from_frame
+from {{ cookiecutter.module_name }}.model import ArtifactError, DemandModel, load
+from {{ cookiecutter.module_name }}.postprocess import PriceGrid, optimize_prices
+from {{ cookiecutter.module_name }}.serve import create_app
+from {{ cookiecutter.module_name }}.synthetic import generate
+from {{ cookiecutter.module_name }}.telemetry import configure_logging
+
+PACKAGE = "{{ cookiecutter.module_name }}"
+SEED = 11
+NOOP_PATH = "/bench/noop"
+NOOP_BODY = b'{"status":"ok"}'
+NO_WRK = "wrk is not installed: install it with `sudo apt-get install wrk` or `brew install wrk`"
+
+# Peak RSS must come from a small parent. A child's ru_maxrss starts at the RSS of the process it
+# was forked from (Linux counts the copied, or vfork-shared, pages), so a child of this script
+# would report this script's own peak: several hundred MiB. This launcher (`python -I -S`, about
+# 10 MiB) starts the command, waits for it and writes its peak RSS in KiB to the file argv[1].
+RSS_LAUNCHER = """
+import os, sys
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    out.write(str(usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+# The I/O floor of batch scoring: the same Parquet file copied in the same chunks by pyarrow alone,
+# with no pandas and no model (argv: source, output, chunk rows, passes). It runs in a process that
+# imports nothing else and prints the fastest pass as JSON.
+IO_FLOOR = """
+import json, sys, time
+import pyarrow.parquet as pq
+source, output, chunk_rows, passes = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+best, rows = float("inf"), 0
+for _ in range(passes):
+    started, rows = time.perf_counter(), 0
+    reader = pq.ParquetFile(source)
+    with pq.ParquetWriter(output, reader.schema_arrow) as writer:
+        for batch in reader.iter_batches(batch_size=chunk_rows):
+            writer.write_batch(batch)
+            rows += batch.num_rows
+    best = min(best, time.perf_counter() - started)
+print(json.dumps({"rows": rows, "seconds": best}))
+"""
+
+# wrk prints its summary as one JSON line (latencies in microseconds).
+LUA_DONE = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH {\\"requests\\": %d, \\"duration_us\\": %d, \\"p50_us\\": %d, \\"p99_us\\": %d, "
+    .. "\\"status_errors\\": %d, \\"socket_errors\\": %d}\\n",
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    e.status, e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+class BenchError(RuntimeError):
+    """A measurement could not be made."""
+
+
+@dataclass(frozen=True)
+class Sizes:
+    rows: int
+    large_rows: int
+    duration: int
+    warmup: int
+    connections: int
+    threads: int
+    candidates: int
+    repeats: int  # timed calls of each optimizer variant, at least
+    budget: float  # seconds of timed calls of each optimizer variant, at most (unless `repeats` needs more)
+
+
+@dataclass(frozen=True)
+class Target:
+    check: str
+    section: str
+    key: str
+    at_least: bool  # True: the ratio must reach `bound`; False: it must stay at or under it
+    bound: float
+
+
+TARGETS = (
+    Target("online: /predict req/s vs no-op", "online", "ratio", True, 0.80),
+    Target("online: /predict p99 / p50", "online", "p99_over_p50", False, 2.0),
+    Target("batch: rows/s vs I/O floor", "batch", "ratio", True, 0.50),
+    Target("batch: peak RSS large / small file", "batch", "rss_ratio", False, 1.3),
+    Target("optimizer: candidates/s vs raw predict", "optimizer", "ratio", True, 0.50),
+)
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    add = parser.add_argument
+    add("--quick", action="store_true", help="small sizes and 1 s loads: a smoke run")
+    add("--rows", type=int, help="rows of the batch file (default 1,000,000; --quick 20,000)")
+    add("--large-rows", type=int, help="rows of the file for the memory check (default 5 x --rows)")
+    add("--duration", type=int, help="seconds of each measured HTTP load (default 5; --quick 1)")
+    add("--connections", type=int, default=8, help="concurrent HTTP connections (default 8)")
+    add("--threads", type=int, default=1, help="wrk threads (default 1)")
+    add("--candidates", type=int, help="rows to optimize (default 20,000; --quick 2,000)")
+    add("--output", type=Path, help="the JSON report (default <reports_dir>/bench.json)")
+    add("--serve", type=int, metavar="PORT", help="only serve the API and the no-op route on PORT")
+    return parser.parse_args(argv)
+
+
+def sizes_from(args: argparse.Namespace) -> Sizes:
+    rows = args.rows or (20_000 if args.quick else 1_000_000)
+    sizes = Sizes(
+        rows=rows,
+        large_rows=args.large_rows or 5 * rows,
+        duration=args.duration or (1 if args.quick else 5),
+        warmup=1 if args.quick else 2,
+        connections=args.connections,
+        threads=args.threads,
+        candidates=args.candidates or (2_000 if args.quick else 20_000),
+        repeats=2 if args.quick else 5,
+        budget=0.2 if args.quick else 1.0,
+    )
+    loads = (sizes.duration, sizes.connections, sizes.threads)
+    if min(sizes.rows, sizes.large_rows, sizes.candidates, *loads) < 1:
+        raise BenchError("every size, duration and count must be at least 1")
+    return sizes
+
+
+# --------------------------------------------------------------------------- online
+
+
+def serve(port: int) -> None:
+    """The production app (same settings, middleware and JSON access log) plus a no-op route."""
+    settings = Settings()
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+
+    @app.post(NOOP_PATH, include_in_schema=False)
+    async def noop() -> Response:
+        return Response(NOOP_BODY, media_type="application/json")
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(url: str, body: bytes | None = None) -> tuple[int, bytes]:
+    """GET `url`, or POST `body` to it as JSON; the status and the body of the answer."""
+    headers = {} if body is None else {"content-type": "application/json"}
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+@contextmanager
+def server(port: int, log: Path) -> Iterator[str]:
+    """`--serve PORT` in its own process (one uvicorn worker, OMP_NUM_THREADS=1) while the block runs."""
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, __file__, "--serve", str(port)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    with log.open("wb") as sink:  # the JSON access log, one line per request, as in production
+        process = subprocess.Popen(command, stdout=sink, stderr=sink, env=env)
+    try:
+        deadline = time.monotonic() + 120
+        while not ready(base):
+            if process.poll() is not None:
+                tail = log.read_text(errors="replace")[-2000:]
+                status = process.returncode
+                raise BenchError(f"the server exited with status {status}; its log ends with:\n{tail}")
+            if time.monotonic() > deadline:
+                raise BenchError(f"the server was not ready on {base} within 120 s; see {log}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def ready(base: str) -> bool:
+    try:
+        return http(f"{base}/ready")[0] == 200
+    except OSError:
+        return False
+
+
+def one_record() -> dict[str, Any]:
+    """The first row of the synthetic data, as the API takes it (a missing value is null)."""
+    frame = generate(1, SEED).drop(columns=[TARGET.name])
+    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
+    return rows[0]
+
+
+def wrk_script(body: bytes, directory: Path) -> Path:
+    """A wrk Lua script that POSTs `body` as JSON and prints its summary as one JSON line."""
+    script = directory / "post.lua"
+    lines = ['wrk.method = "POST"', 'wrk.headers["Content-Type"] = "application/json"']
+    script.write_text("\n".join([*lines, f"wrk.body = [==[{body.decode()}]==]", LUA_DONE]))
+    return script
+
+
+def wrk(url: str, script: Path, seconds: int, sizes: Sizes) -> dict[str, float]:
+    """Load `url` for `seconds` over a fixed number of connections; req/s and latency percentiles."""
+    command = ["wrk", f"-t{sizes.threads}", f"-c{sizes.connections}", f"-d{seconds}s", "--latency"]
+    result = subprocess.run(
+        [*command, "-s", str(script), url], capture_output=True, text=True, check=False, timeout=seconds + 60
+    )
+    lines = [line for line in result.stdout.splitlines() if line.startswith("BENCH ")]
+    if result.returncode != 0 or not lines:
+        raise BenchError(f"wrk failed on {url} (exit {result.returncode}):\n{result.stdout}{result.stderr}")
+    summary: dict[str, int] = json.loads(lines[-1].removeprefix("BENCH "))
+    if summary["status_errors"] or summary["socket_errors"] or not summary["requests"]:
+        raise BenchError(
+            f"{url}: {summary['status_errors']} non-2xx answers and {summary['socket_errors']} socket "
+            f"errors in {summary['requests']} requests: fix the server before benchmarking it"
+        )
+    return {
+        "requests_per_s": summary["requests"] / (summary["duration_us"] / 1e6),
+        "p50_ms": summary["p50_us"] / 1000,
+        "p99_ms": summary["p99_us"] / 1000,
+        "requests": summary["requests"],
+    }
+
+
+def bench_online(sizes: Sizes, model: DemandModel, work: Path) -> dict[str, Any]:
+    body = json.dumps({"records": [one_record()]}).encode()
+    with server(free_port(), work / "serve.log") as base:
+        status, answer = http(f"{base}/predict", body)
+        if status != 200:
+            raise BenchError(f"POST /predict answered {status}: {answer[:500]!r}")
+        served = json.loads(http(f"{base}/metadata")[1])["model_version"]
+        if served != model.version:
+            raise BenchError(f"the server loaded model {served}, the benchmark {model.version}")
+        script = wrk_script(body, work)
+        results = {}
+        for name, path in (("predict", "/predict"), ("noop", NOOP_PATH)):
+            wrk(base + path, script, sizes.warmup, sizes)
+            results[name] = wrk(base + path, script, sizes.duration, sizes)
+    predict, noop = results["predict"], results["noop"]
+    return {
+        "predict": predict,
+        "noop": noop,
+        "ratio": predict["requests_per_s"] / noop["requests_per_s"],
+        "p99_over_p50": predict["p99_ms"] / predict["p50_ms"],
+        "request_bytes": len(body),
+    }
+
+
+# --------------------------------------------------------------------------- batch
+
+
+def dataset(rows: int, directory: Path) -> Path:
+    """A Parquet file of `rows` synthetic input rows, generated once and cached."""
+    path = directory / f"demand-{rows}.parquet"
+    if not path.exists():
+        partial = directory / f".demand-{rows}.partial.parquet"
+        write_table(generate(rows, SEED).drop(columns=[TARGET.name]), partial)
+        partial.replace(path)
+    return path
+
+
+@dataclass(frozen=True)
+class Child:
+    stdout: str
+    seconds: float
+    peak_rss_mb: float
+
+
+def run_child(command: Sequence[str], log: Path) -> Child:
+    """Run a command to completion; its stdout, wall time and peak RSS (its own, see RSS_LAUNCHER)."""
+    rss_file = log.with_suffix(".rss")
+    rss_file.unlink(missing_ok=True)
+    launcher = [sys.executable, "-I", "-S", "-c", RSS_LAUNCHER, str(rss_file)]
+    with tempfile.TemporaryFile("w+") as out, log.open("w") as err:
+        started = time.perf_counter()
+        process = subprocess.run([*launcher, *command], stdout=out, stderr=err, check=False)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        stdout = out.read()
+    if process.returncode != 0 or not rss_file.exists():
+        raise BenchError(f"{' '.join(command)} failed with exit status {process.returncode}; see {log}")
+    return Child(stdout, seconds, int(rss_file.read_text()) / 1024)
+
+
+def scoring_rate(stdout: str, rows: int, wall_seconds: float) -> float:
+    """Rows/s of the scoring loop as `predict` reports it (start-up and model loading excluded)."""
+    for line in stdout.splitlines():
+        if line.startswith("predict:") and line.endswith("rows/s)"):
+            figure = line.rsplit("(", 1)[-1].split()[0].replace(",", "")
+            if figure.replace(".", "", 1).isdigit() and float(figure) > 0:
+                return float(figure)
+    print("warning: `predict` printed no rows/s; using its wall time, start-up included", file=sys.stderr)
+    return rows / wall_seconds
+
+
+def predict_file(source: Path, rows: int, work: Path) -> tuple[float, Child]:
+    """Score `source` with the `predict` command in its own process: rows/s and the process."""
+    output = work / f"scored-{rows}.parquet"
+    command = [sys.executable, "-m", PACKAGE, "predict", "--input", str(source), "--output", str(output)]
+    child = run_child(command, work / f"predict-{rows}.log")
+    scored = pq.ParquetFile(output).metadata.num_rows if output.exists() else 0
+    output.unlink(missing_ok=True)
+    if scored != rows:
+        raise BenchError(f"`predict` scored {scored:,} of {rows:,} rows of {source}: {child.stdout.strip()}")
+    return scoring_rate(child.stdout, rows, child.seconds), child
+
+
+def bench_batch(sizes: Sizes, settings: Settings, work: Path) -> dict[str, Any]:
+    small, large = dataset(sizes.rows, work), dataset(sizes.large_rows, work)  # cached by `benchmark`
+    rate, child = predict_file(small, sizes.rows, work)
+    copy = work / "io-floor.parquet"
+    command = [sys.executable, "-c", IO_FLOOR, str(small), str(copy), str(settings.batch_chunk_rows), "3"]
+    floor = run_child(command, work / "io-floor.log")
+    copy.unlink(missing_ok=True)
+    copied = json.loads(floor.stdout)
+    floor_rate = copied["rows"] / copied["seconds"]
+    _, large_child = predict_file(large, sizes.large_rows, work)
+    return {
+        "rows": sizes.rows,
+        "large_rows": sizes.large_rows,
+        "chunk_rows": settings.batch_chunk_rows,
+        "predict_rows_per_s": rate,
+        "predict_wall_s": child.seconds,
+        "io_floor_rows_per_s": floor_rate,
+        "ratio": rate / floor_rate,
+        "peak_rss_mb": child.peak_rss_mb,
+        "large_peak_rss_mb": large_child.peak_rss_mb,
+        "io_floor_peak_rss_mb": floor.peak_rss_mb,
+        "rss_ratio": large_child.peak_rss_mb / child.peak_rss_mb,
+    }
+
+
+# --------------------------------------------------------------------------- optimizer
+
+
+def best_seconds(action: Callable[[], object], repeats: int, budget: float) -> float:
+    """The fastest call after an untimed warm-up: `repeats` calls or more, while within `budget` seconds.
+
+    The minimum is the timing least disturbed by other processes; a fast action gets many tries.
+    """
+    action()
+    timings: list[float] = []
+    deadline = time.perf_counter() + budget
+    while len(timings) < repeats or (time.perf_counter() < deadline and len(timings) < 1000):
+        started = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def bench_optimizer(sizes: Sizes, settings: Settings, model: DemandModel) -> dict[str, Any]:
+    columns = columns_from_frame(validate(generate(sizes.candidates, SEED)))
+    grid = PriceGrid(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
+    # The candidates optimize_prices evaluates: each row at every grid price and at its current price.
+    width = grid.points + 1
+    prices = np.empty((sizes.candidates, width))
+    prices[:, :-1] = np.round(columns["base_price"][:, None] * grid.ratios()[None, :], 2)
+    prices[:, -1] = columns["price"]
+    candidates = {name: np.repeat(values, width) for name, values in columns.items()}
+    candidates["price"] = prices.ravel()
+    features: npt.NDArray[np.float64] = build_features(candidates)
+    pairs = sizes.candidates * width
+    optimize_s = best_seconds(lambda: optimize_prices(model, columns, grid), sizes.repeats, sizes.budget)
+    raw_s = best_seconds(lambda: model.regressor.predict(features), sizes.repeats, sizes.budget)
+    return {
+        "rows": sizes.candidates,
+        "prices_per_row": width,
+        "optimize_candidates_per_s": pairs / optimize_s,
+        "raw_predict_candidates_per_s": pairs / raw_s,
+        "ratio": raw_s / optimize_s,
+    }
+
+
+# --------------------------------------------------------------------------- report
+
+
+def verdicts(report: dict[str, Any]) -> list[dict[str, Any]]:
+    results = []
+    for target in TARGETS:
+        value = float(report[target.section][target.key])
+        met = value >= target.bound if target.at_least else value <= target.bound
+        bound = f">= {target.bound:.0%}" if target.at_least else f"<= {target.bound:g}x"
+        results.append({"check": target.check, "value": value, "target": bound, "pass": met})
+    return results
+
+
+def table(report: dict[str, Any]) -> str:
+    online, batch, optimizer = report["online"], report["batch"], report["optimizer"]
+    predict, noop = online["predict"], online["noop"]
+    small, large = f"{batch['rows']:,} rows", f"{batch['large_rows']:,}"
+    peaks = f"{batch['peak_rss_mb']:,.0f} MiB ({small}), {batch['large_peak_rss_mb']:,.0f} MiB ({large})"
+    measured = [
+        (
+            "online",
+            f"/predict {predict['requests_per_s']:,.0f} req/s",
+            f"no-op {noop['requests_per_s']:,.0f} req/s",
+        ),
+        ("", f"p50 {predict['p50_ms']:.2f} ms, p99 {predict['p99_ms']:.2f} ms", "p99 / p50"),
+        (
+            "batch",
+            f"predict {small}: {batch['predict_rows_per_s']:,.0f} rows/s",
+            f"I/O floor {batch['io_floor_rows_per_s']:,.0f} rows/s",
+        ),
+        (
+            "",
+            f"peak RSS {peaks}",
+            "large / small",
+        ),
+        (
+            "optimizer",
+            f"optimize_prices {optimizer['optimize_candidates_per_s']:,.0f} cand/s",
+            f"raw predict {optimizer['raw_predict_candidates_per_s']:,.0f} cand/s",
+        ),
+    ]
+    rows: list[tuple[str, ...]] = [("benchmark", "measured", "against", "ratio", "target", "result")]
+    for line, check, target in zip(measured, report["targets"], TARGETS, strict=True):
+        ratio = f"{check['value']:.0%}" if target.at_least else f"{check['value']:.2f}x"
+        rows.append((*line, ratio, check["target"], "PASS" if check["pass"] else "MISS"))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    rows.insert(1, tuple("-" * width for width in widths))
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def check_numbers(report: dict[str, Any]) -> None:
+    """Every metric is a positive, finite number: a zero or a NaN means a broken measurement."""
+
+    def walk(prefix: str, value: object) -> Iterator[tuple[str, float]]:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                yield from walk(f"{prefix}.{key}", item)
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            yield prefix, float(value)
+
+    for section in ("online", "batch", "optimizer"):
+        for name, number in walk(section, report[section]):
+            if not (math.isfinite(number) and number > 0):
+                raise BenchError(f"{name} = {number}: the measurement is broken")
+
+
+@contextmanager
+def step(title: str) -> Iterator[None]:
+    """Say on stderr what is being measured and how long it took."""
+    print(f"{title} ...", end="", file=sys.stderr, flush=True)
+    started = time.perf_counter()
+    try:
+        yield
+    except BaseException:
+        print(file=sys.stderr)  # end the line before the error
+        raise
+    print(f" {time.perf_counter() - started:.0f}s", file=sys.stderr)
+
+
+def benchmark(args: argparse.Namespace) -> None:
+    if shutil.which("wrk") is None:
+        raise BenchError(NO_WRK)
+    sizes = sizes_from(args)
+    settings = Settings()
+    model = load(settings.artifact_path)
+    work = settings.reports_dir / "bench-data"
+    work.mkdir(parents=True, exist_ok=True)
+    started, load_before = time.perf_counter(), os.getloadavg()
+    cpus = os.cpu_count() or 1
+    print(f"benchmarking model {model.version} on {cpus} CPUs", file=sys.stderr)
+    report: dict[str, Any] = {
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model_version": model.version,
+        "quick": args.quick,
+    }
+    with step(f"online: /predict and no-op, {sizes.duration}s each with wrk -c{sizes.connections}"):
+        report["online"] = bench_online(sizes, model, work)
+    with step(f"data: {sizes.rows:,} and {sizes.large_rows:,} rows as Parquet, cached in {work}"):
+        for rows in (sizes.rows, sizes.large_rows):
+            dataset(rows, work)
+    with step(f"batch: predict {sizes.rows:,} and {sizes.large_rows:,} rows, I/O floor"):
+        report["batch"] = bench_batch(sizes, settings, work)
+    with step(f"optimizer: {sizes.candidates:,} rows"):
+        report["optimizer"] = bench_optimizer(sizes, settings, model)
+    report["targets"] = verdicts(report)
+    load_after = os.getloadavg()
+    report["machine"] = {
+        "cpus": cpus,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "load_average_1min": {"start": load_before[0], "end": load_after[0]},
+    }
+    report["seconds"] = round(time.perf_counter() - started, 1)
+    check_numbers(report)
+    output = args.output or settings.reports_dir / "bench.json"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(json.dumps(report, indent=2) + "\n")
+    print(table(report))
+    busy = max(load_before[0], load_after[0])
+    if busy > 0.5 * cpus:
+        print(f"note: load average {busy:.1f} on {cpus} CPUs: other processes competed for the CPU")
+    met = sum(check["pass"] for check in report["targets"])
+    print(f"bench: {met} of {len(TARGETS)} targets met in {report['seconds']:.0f}s -> {output}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        if args.serve is not None:
+            serve(args.serve)
+        else:
+            benchmark(args)
+    except (BenchError, ArtifactError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
