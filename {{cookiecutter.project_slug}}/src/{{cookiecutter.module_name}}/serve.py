@@ -190,7 +190,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, metrics=metrics)
 
-    def loaded_model(request: Request) -> DemandModel:
+    async def loaded_model(request: Request) -> DemandModel:  # async: no thread hop per request
         model: DemandModel | None = request.app.state.model
         if model is None:
             raise HTTPException(503, f"model not loaded: {request.app.state.load_error}")
