@@ -335,3 +335,17 @@ def test_defaults_are_first_choices() -> None:
         "ci_provider": "github",
         "license": "MIT",
     }
+
+
+@pytest.mark.parametrize("option", ["ci_provider", "license"])
+def test_python_code_does_not_depend_on_ci_or_license(bake: Bake, option: str) -> None:
+    """Only `python_version` and the names change the code, so type-checking each Python
+    version's bake end to end (tests/test_e2e.py) covers the CI and license variants too."""
+    default = bake()
+    for value in CHOICES[option][1:]:
+        other = bake(**{option: value})
+        for path in files_with_suffix(default, ".py"):
+            relative = path.relative_to(default)
+            assert (other / relative).read_text() == path.read_text(), (
+                f"{relative} differs for {option}={value}"
+            )
