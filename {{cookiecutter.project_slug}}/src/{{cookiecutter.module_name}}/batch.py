@@ -101,9 +101,9 @@ def score_file(
     rows_in = 0
     try:
         for chunk in read_chunks(source, chunk_rows):
-            if fail_fast and (problems := find_problems(chunk, INPUT_COLUMNS)):
-                raise SchemaError(problems)
             valid, rejected = split_valid(chunk, INPUT_COLUMNS)
+            if fail_fast and len(rejected):
+                raise SchemaError(find_problems(chunk, INPUT_COLUMNS))
             outputs = score(model, columns_from_frame(valid))
             if len(valid):
                 scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k != "product_id"}))
