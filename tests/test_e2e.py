@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.error
@@ -21,18 +20,9 @@ from typing import Any
 
 import pytest
 from conftest import Bake, find_python, run, tool
+from demo import RECORD, free_port
 
 pytestmark = pytest.mark.slow
-
-RECORD = {
-    "date": "2024-06-03",
-    "product_id": "P00001",
-    "category": "dairy",
-    "price": 2.49,
-    "base_price": 2.69,
-    "promo": 0,
-    "competitor_price": 2.59,
-}
 
 
 def make_env() -> dict[str, str]:
@@ -81,12 +71,6 @@ def test_make_all_trains_and_scores_the_sample(installed: Path) -> None:
     assert metrics["model"]["wape"] < 0.7 * metrics["baseline"]["wape"]
     assert (installed / "artifacts/model.zip").is_file()
     assert (installed / "predictions/prices.csv").is_file()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
