@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -190,13 +190,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestTelemetry, metrics=metrics)
 
-    async def loaded_model(request: Request) -> DemandModel:  # async: no thread hop per request
-        model: DemandModel | None = request.app.state.model
+    def loaded_model() -> DemandModel:
+        """The served model, or 503 saying why there is none. A plain call, not a FastAPI
+        dependency: on the hot path, dependency resolution would cost more than the check."""
+        model: DemandModel | None = app.state.model
         if model is None:
-            raise HTTPException(503, f"model not loaded: {request.app.state.load_error}")
+            raise HTTPException(503, f"model not loaded: {app.state.load_error}")
         return model
-
-    Model = Annotated[DemandModel, Depends(loaded_model)]
 
     @app.get("/health")
     async def health() -> Status:
@@ -204,13 +204,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Status(status="ok")
 
     @app.get("/ready", responses=NO_MODEL)
-    async def ready(model: Model) -> Status:
+    async def ready() -> Status:
         """Readiness: 200 once a model is loaded, 503 (with the reason) until then."""
+        loaded_model()
         return Status(status="ready")
 
     @app.get("/metadata", responses=NO_MODEL)
-    async def metadata(model: Model) -> Metadata:
+    async def metadata() -> Metadata:
         """What is being served: model version, training time, metrics and the input schema."""
+        model = loaded_model()
         meta = model.metadata
         return Metadata(
             model_version=model.version,
@@ -235,8 +237,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             **NO_MODEL,
         },
     )
-    async def predict(body: PredictRequest, model: Model) -> PredictResponse:
+    async def predict(body: PredictRequest) -> PredictResponse:
         """Expected demand, whole units and revenue for each record, in order."""
+        model = loaded_model()
         if len(body.records) > settings.max_records:
             raise RequestValidationError(
                 [
