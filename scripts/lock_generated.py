@@ -10,9 +10,10 @@ template that uv cannot read. The script
    to a temporary directory and bakes it with the default answers;
 2. runs the baked project's own ``scripts/lock.py`` there (the same code as ``make lock`` in a
    generated project), with the current pins as preferences;
-3. writes requirements.txt and requirements-dev.txt back into the template, with the baked
-   project name in uv's ``# via <name> (pyproject.toml)`` comments replaced by
-   ``{{ cookiecutter.project_slug }}``, and the pre-commit hook versions updated to the new pins.
+3. writes requirements.txt, requirements-dev.txt and requirements-build.txt back into the
+   template, with the baked project name in uv's ``# via <name> (pyproject.toml)`` comments
+   replaced by ``{{ cookiecutter.project_slug }}``, and the pre-commit hook versions updated to
+   the new pins.
 
 Runs with the template's dev environment (cookiecutter and uv).
 """
@@ -34,7 +35,7 @@ from types import ModuleType
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE = "{{cookiecutter.project_slug}}"
 SLUG_PLACEHOLDER = "{{ cookiecutter.project_slug }}"
-LOCK_FILES = ("requirements.txt", "requirements-dev.txt")
+LOCK_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-build.txt")
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # Local state that must not be rendered (it may not even be text).
 IGNORED = shutil.ignore_patterns(

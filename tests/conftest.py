@@ -289,8 +289,9 @@ def venv_bin(venv: Path, name: str) -> Path:
 def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Path:
     """Create a virtualenv with ``uv venv --python <python>`` and install ``project`` in it.
 
-    The dependencies come from the project's hashed pins (``--require-hashes -r
-    requirements-dev.txt``), then the project itself, editable and without dependencies.
+    The dependencies and the build backend come from the project's hashed pins
+    (``--require-hashes -r requirements-build.txt -r requirements-dev.txt``), then the project
+    itself, editable, without dependencies and built with that backend (``--no-build-isolation``).
     The venv goes to ``venv_dir``, by default a sibling of the project named
     ``venv-<interpreter name>``, so the (possibly shared) project tree is left untouched.
     Cached per (python, project) for the session; use ``venv_bin(venv, "python")``.
@@ -305,7 +306,10 @@ def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Pa
     env.pop("VIRTUAL_ENV", None)
     run([uv, "venv", "--python", python, venv], cwd=project, env=env)
     python_in_venv = venv_bin(venv, "python")
-    for args in (["--require-hashes", "-r", "requirements-dev.txt"], ["--no-deps", "-e", "."]):
+    for args in (
+        ["--require-hashes", "-r", "requirements-build.txt", "-r", "requirements-dev.txt"],
+        ["--no-deps", "--no-build-isolation", "-e", "."],
+    ):
         run([uv, "pip", "install", "--python", python_in_venv, *args], cwd=project, env=env)
     _VENVS[key] = venv
     return venv

