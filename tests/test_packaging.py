@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHOICES, TEMPLATE_PROJECT_DIR, Bake, find_python, run, tool
+from conftest import CHOICES, TEMPLATE_PROJECT_DIR, Bake, find_python, make_venv, run, tool
 
 # Every CI provider, every Python version and a non-default name.
 VARIANTS: list[dict[str, str]] = [
@@ -394,42 +394,7 @@ def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> P
         pytest.skip("no Python 3.11-3.13 interpreter found")
     project = tmp_path_factory.mktemp("lock") / "demand-model"
     shutil.copytree(bake(), project)
-    uv = tool("uv")
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
-    env.pop("VIRTUAL_ENV", None)
-    venv_python = project / ".venv" / "bin" / "python"
-    run([uv, "venv", "--python", python, ".venv"], cwd=project, env=env)
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--python",
-            venv_python,
-            "--require-hashes",
-            "-r",
-            "requirements-build.txt",
-            "-r",
-            "requirements-dev.txt",
-        ],
-        cwd=project,
-        env=env,
-    )
-    run(
-        [
-            uv,
-            "pip",
-            "install",
-            "--python",
-            venv_python,
-            "--no-deps",
-            "--no-build-isolation",
-            "-e",
-            ".",
-        ],
-        cwd=project,
-        env=env,
-    )
+    make_venv(python, project, venv_dir=project / ".venv")
     (project / ".venv" / ".installed").touch()
     return project
 
