@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .data import INPUT_COLUMNS, SchemaError, find_problems, split_valid
+from .data import CSV_TEXT_COLUMNS, INPUT_COLUMNS, SchemaError, find_problems, split_valid, table_format
 from .features import columns_from_frame
 from .model import DemandModel
 from .postprocess import score
@@ -39,14 +39,11 @@ def rejects_path(output: Path) -> Path:
 
 def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     """Yield the file as frames of at most `chunk_rows` rows (CSV or Parquet, by extension)."""
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        yield from pd.read_csv(path, chunksize=chunk_rows, dtype={"date": str, "product_id": str, "category": str})
-    elif suffix in {".parquet", ".pq"}:
+    if table_format(path) == "csv":
+        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=CSV_TEXT_COLUMNS)
+    else:
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
             yield batch.to_pandas()
-    else:
-        raise ValueError(f"unsupported file type '{path.suffix}' for {path}: use .csv or .parquet")
 
 
 class _AtomicWriter:
@@ -58,7 +55,7 @@ class _AtomicWriter:
         self._started = False
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.path.suffix.lower() == ".csv":
+        if table_format(self.path) == "csv":
             frame.to_csv(self.partial, mode="a" if self._started else "w", header=not self._started, index=False)
         else:
             table = pa.Table.from_pandas(frame, preserve_index=False)

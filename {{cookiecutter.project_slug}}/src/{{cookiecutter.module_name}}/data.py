@@ -177,23 +177,32 @@ def _typed(parsed: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
     return parsed.astype({column.name: dtypes[column.kind] for column in columns})
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """Read a CSV or Parquet file, chosen by extension, keeping every value as written."""
+#: CSV columns read as text, so the schema checks see every value exactly as written.
+CSV_TEXT_COLUMNS = {c.name: str for c in TRAINING_COLUMNS if c.kind in {"date", "string"}}
+
+
+def table_format(path: Path) -> Literal["csv", "parquet"]:
+    """The file format, from the extension; any other extension is refused with a clear message."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return pd.read_csv(path, dtype={"date": str, "product_id": str, "category": str})
+        return "csv"
     if suffix in {".parquet", ".pq"}:
-        return pd.read_parquet(path)
+        return "parquet"
     raise ValueError(f"unsupported file type '{path.suffix}' for {path}: use .csv or .parquet")
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Read a CSV or Parquet file, chosen by extension, keeping every value as written."""
+    if table_format(path) == "csv":
+        return pd.read_csv(path, dtype=CSV_TEXT_COLUMNS)
+    return pd.read_parquet(path)
 
 
 def write_table(frame: pd.DataFrame, path: Path) -> None:
     """Write a CSV or Parquet file, chosen by extension, creating the folder if needed."""
-    suffix = path.suffix.lower()
-    if suffix not in {".csv", ".parquet", ".pq"}:
-        raise ValueError(f"unsupported file type '{path.suffix}' for {path}: use .csv or .parquet")
+    csv = table_format(path) == "csv"
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
+    if csv:
         frame.to_csv(path, index=False)
     else:
         frame.to_parquet(path, index=False)
