@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -89,6 +90,9 @@ def _isolated_cookiecutter_config(
     )
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("COOKIECUTTER_CONFIG", str(config))
+        # cookiecutter renders each hook to a temporary file that it never deletes (about a
+        # thousand per run): keep them in pytest's temporary tree, which pytest prunes.
+        mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("cookiecutter-tmp")))
         yield config
 
 

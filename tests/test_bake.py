@@ -73,6 +73,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/cli.py",
         "src/demand_model/config.py",
         "src/demand_model/data.py",
+        "src/demand_model/estimator.py",
         "src/demand_model/features.py",
         "src/demand_model/model.py",
         "src/demand_model/postprocess.py",

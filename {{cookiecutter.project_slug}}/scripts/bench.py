@@ -13,6 +13,8 @@ Each measurement is set against the floor it cannot beat, and the ratio is what 
   process on `--rows` and on `--large-rows` rows (memory should stay flat as files grow).
 * optimizer: candidate (row, price) pairs evaluated per second by `postprocess.optimize_prices`,
   against the raw regressor on the candidates' feature matrix built beforehand.
+* inference (no target, to choose `use_onnx`): the regressor alone on 1 row and on one batch
+  chunk of rows, by onnxruntime and by NumPy.
 
 Benchmarks are not tests: a missed target is reported as MISS and the exit status stays 0. It is 1
 only when a measurement cannot be made (no model, no `wrk`, the server does not start).
@@ -37,6 +39,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -289,9 +292,10 @@ def bench_online(sizes: Sizes, model: DemandModel, work: Path) -> dict[str, Any]
         status, answer = http(f"{base}/predict", body)
         if status != 200:
             raise BenchError(f"POST /predict answered {status}: {answer[:500]!r}")
-        served = json.loads(http(f"{base}/metadata")[1])["model_version"]
-        if served != model.version:
-            raise BenchError(f"the server loaded model {served}, the benchmark {model.version}")
+        meta = json.loads(http(f"{base}/metadata")[1])
+        served = (meta["model_version"], meta["inference_backend"])
+        if served != (model.version, model.backend):
+            raise BenchError(f"the server serves model {served}, the benchmark {(model.version, model.backend)}")
         script = wrk_script(body, work)
         results = {}
         for name, path in (("predict", "/predict"), ("noop", NOOP_PATH)):
@@ -432,6 +436,21 @@ def bench_optimizer(sizes: Sizes, settings: Settings, model: DemandModel) -> dic
     }
 
 
+def bench_inference(sizes: Sizes, settings: Settings) -> dict[str, Any]:
+    """Seconds per call of the regressor alone, by each backend, on 1 row and on one batch chunk."""
+    onnx, reference = load(settings.artifact_path), load(settings.artifact_path, use_onnx=False)
+    if onnx.backend != "onnxruntime":
+        raise BenchError(f"{settings.artifact_path} holds no ONNX graph: retrain the model")
+    chunk = min(settings.batch_chunk_rows, sizes.rows)
+    features = build_features(columns_from_frame(validate(generate(chunk, SEED))))
+    result: dict[str, Any] = {"chunk_rows": chunk}
+    for name, model in (("onnxruntime", onnx), ("scikit-learn", reference)):
+        for label, matrix in (("one_row_s", features[:1]), ("chunk_s", features)):
+            action = partial(model.raw_predict, matrix)
+            result.setdefault(name, {})[label] = best_seconds(action, sizes.repeats, sizes.budget)
+    return result
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -479,7 +498,15 @@ def table(report: dict[str, Any]) -> str:
         rows.append((*line, ratio, check["target"], "PASS" if check["pass"] else "MISS"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     rows.insert(1, tuple("-" * width for width in widths))
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    inference = report["inference"]
+    onnx, numpy = inference["onnxruntime"], inference["scikit-learn"]
+    lines.append(
+        f"\nregressor alone (served by {report['inference_backend']}): 1 row {onnx['one_row_s'] * 1e6:.1f} us on "
+        f"onnxruntime, {numpy['one_row_s'] * 1e6:.1f} us on NumPy; {inference['chunk_rows']:,} rows "
+        f"{onnx['chunk_s'] * 1e3:.2f} ms on onnxruntime, {numpy['chunk_s'] * 1e3:.2f} ms on NumPy"
+    )
+    return "\n".join(lines)
 
 
 def check_numbers(report: dict[str, Any]) -> None:
@@ -492,7 +519,7 @@ def check_numbers(report: dict[str, Any]) -> None:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             yield prefix, float(value)
 
-    for section in ("online", "batch", "optimizer"):
+    for section in ("online", "batch", "optimizer", "inference"):
         for name, number in walk(section, report[section]):
             if not (math.isfinite(number) and number > 0):
                 raise BenchError(f"{name} = {number}: the measurement is broken")
@@ -516,15 +543,16 @@ def benchmark(args: argparse.Namespace) -> None:
         raise BenchError(NO_WRK)
     sizes = sizes_from(args)
     settings = Settings()
-    model = load(settings.artifact_path)
+    model = load(settings.artifact_path, use_onnx=settings.use_onnx)
     work = settings.reports_dir / "bench-data"
     work.mkdir(parents=True, exist_ok=True)
     started, load_before = time.perf_counter(), os.getloadavg()
     cpus = os.cpu_count() or 1
-    print(f"benchmarking model {model.version} on {cpus} CPUs", file=sys.stderr)
+    print(f"benchmarking model {model.version} ({model.backend}) on {cpus} CPUs", file=sys.stderr)
     report: dict[str, Any] = {
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "model_version": model.version,
+        "inference_backend": model.backend,
         "quick": args.quick,
     }
     with step(f"online: /predict and no-op, {sizes.duration}s each with wrk -c{sizes.connections}"):
@@ -536,6 +564,8 @@ def benchmark(args: argparse.Namespace) -> None:
         report["batch"] = bench_batch(sizes, settings, work)
     with step(f"optimizer: {sizes.candidates:,} rows"):
         report["optimizer"] = bench_optimizer(sizes, settings, model)
+    with step("inference: the regressor alone, onnxruntime and NumPy"):
+        report["inference"] = bench_inference(sizes, settings)
     report["targets"] = verdicts(report)
     load_after = os.getloadavg()
     report["machine"] = {

@@ -1,4 +1,4 @@
-"""Imports flow one way: data -> features -> model -> postprocess -> serve/batch, cli on top."""
+"""Imports flow one way: data -> features, estimator -> model -> postprocess -> serve/batch, cli on top."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ LAYERS = {
     "data": 0,
     "synthetic": 1,
     "features": 1,
+    "estimator": 1,
     "model": 2,
     "postprocess": 3,
     "serve": 4,

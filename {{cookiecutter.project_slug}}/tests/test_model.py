@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import operator
@@ -12,8 +13,9 @@ import pytest
 import skops.io
 
 from {{ cookiecutter.module_name }}.data import Split
-from {{ cookiecutter.module_name }}.features import PRICE_FEATURES, columns_from_frame
-from {{ cookiecutter.module_name }}.model import ArtifactError, DemandModel, MonotonicLinearRegression, evaluate, load
+from {{ cookiecutter.module_name }}.estimator import MonotonicLinearRegression, to_onnx
+from {{ cookiecutter.module_name }}.features import PRICE_FEATURES, build_features, columns_from_frame
+from {{ cookiecutter.module_name }}.model import ONNX_TOLERANCE, ArtifactError, DemandModel, evaluate, load, save
 
 PRICE_GRID = np.linspace(0.2, 5.0, 40)  # multiples of the base price, far beyond the training range
 
@@ -57,15 +59,20 @@ def test_demand_never_rises_with_price(model: DemandModel, sample: pd.DataFrame)
 def test_model_beats_the_naive_baseline_clearly(model: DemandModel, split: Split) -> None:
     scores = evaluate(model, split)
     assert scores["model"]["wape"] < 0.7 * scores["baseline"]["wape"]
-    assert model.metadata["metrics"]["test"] == scores
+    recorded = model.metadata["metrics"]["test"]  # at training time, before the ONNX export
+    assert recorded.keys() == scores.keys()
+    for name, values in scores.items():
+        assert recorded[name] == pytest.approx(values, rel=1e-9)
 
 
 def test_artifact_carries_what_inference_and_audit_need(model: DemandModel) -> None:
     meta = model.metadata
-    assert {"model_version", "model_sha256", "trained_at", "input_schema", "feature_names", "metrics"} <= set(meta)
+    assert {"model_version", "sha256", "trained_at", "input_schema", "feature_names", "metrics"} <= set(meta)
     assert {"numpy", "pandas", "scikit-learn", "python"} <= set(meta["library_versions"])
     assert len(meta["data_fingerprint"]) == 64
-    assert meta["model_version"].endswith(meta["model_sha256"][:12])
+    assert set(meta["sha256"]) == {"model.skops", "model.onnx"}
+    assert meta["model_version"].endswith(meta["sha256"]["model.skops"][:12])
+    assert model.backend == "onnxruntime"
 
 
 def test_round_trip_predicts_the_same(model: DemandModel, artifact: Path, sample: pd.DataFrame) -> None:
@@ -73,24 +80,53 @@ def test_round_trip_predicts_the_same(model: DemandModel, artifact: Path, sample
     np.testing.assert_array_equal(load(artifact).predict(columns), model.predict(columns))
 
 
+def test_onnx_and_scikit_learn_agree(artifact: Path, sample: pd.DataFrame) -> None:
+    """onnxruntime serves; the scikit-learn regressor is the reference. Checked on the sample's
+    features, on random feature rows far outside their range, on one row and on none."""
+    onnx, reference = load(artifact), load(artifact, use_onnx=False)
+    assert (onnx.backend, reference.backend) == ("onnxruntime", "scikit-learn")
+    X = build_features(columns_from_frame(sample))
+    wide = np.random.default_rng(3).uniform(-15.0, 15.0, size=(10_000, X.shape[1]))
+    for matrix in (X, wide, X[:1], X[:0]):
+        np.testing.assert_allclose(
+            onnx.raw_predict(matrix), reference.regressor.predict(matrix), rtol=0, atol=ONNX_TOLERANCE
+        )
+    columns = columns_from_frame(sample)
+    np.testing.assert_allclose(onnx.predict(columns), reference.predict(columns), rtol=1e-9)
+
+
 def rewrite(
-    source: Path, target: Path, *, metadata: dict[str, object] | None = None, payload: bytes | None = None
+    source: Path,
+    target: Path,
+    *,
+    metadata: dict[str, object] | None = None,
+    files: dict[str, bytes | None] | None = None,
 ) -> Path:
+    """Copy an artifact, replacing metadata entries and files (None drops a file). The sha256 of
+    a replaced file is updated too, as a forger would: only the loader's other checks stand."""
     with zipfile.ZipFile(source) as archive:
-        original_meta = json.loads(archive.read("metadata.json"))
-        original_payload = archive.read("model.skops")
+        meta = json.loads(archive.read("metadata.json"))
+        contents = {name: archive.read(name) for name in archive.namelist() if name != "metadata.json"}
+    for name, data in (files or {}).items():
+        if data is None:
+            del contents[name], meta["sha256"][name]
+        else:
+            contents[name], meta["sha256"][name] = data, hashlib.sha256(data).hexdigest()
     with zipfile.ZipFile(target, "w") as archive:
-        archive.writestr("metadata.json", json.dumps(original_meta | (metadata or {})))
-        archive.writestr("model.skops", original_payload if payload is None else payload)
+        archive.writestr("metadata.json", json.dumps(meta | (metadata or {})))
+        for name, data in contents.items():
+            archive.writestr(name, data)
     return target
 
 
-def test_tampered_bytes_are_refused(artifact: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["model.skops", "model.onnx"])
+def test_tampered_bytes_are_refused(artifact: Path, tmp_path: Path, name: str) -> None:
     with zipfile.ZipFile(artifact) as archive:
-        payload = bytearray(archive.read("model.skops"))
+        meta, payload = json.loads(archive.read("metadata.json")), bytearray(archive.read(name))
     payload[len(payload) // 2] ^= 0xFF
-    with pytest.raises(ArtifactError, match="failed its integrity check"):
-        load(rewrite(artifact, tmp_path / "m.zip", payload=bytes(payload)))
+    tampered = rewrite(artifact, tmp_path / "m.zip", files={name: bytes(payload)}, metadata={"sha256": meta["sha256"]})
+    with pytest.raises(ArtifactError, match=f"failed its integrity check: the bytes of {name} do not match"):
+        load(tampered)
 
 
 def test_schema_mismatch_is_refused(artifact: Path, tmp_path: Path) -> None:
@@ -103,13 +139,56 @@ def test_other_major_version_is_refused(artifact: Path, tmp_path: Path) -> None:
         load(rewrite(artifact, tmp_path / "m.zip", metadata={"package_version": "99.0.0"}))
 
 
+def test_other_artifact_format_is_refused(artifact: Path, tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="has artifact format 2, expected 1"):
+        load(rewrite(artifact, tmp_path / "m.zip", metadata={"artifact_format": 2}))
+
+
 def test_untrusted_types_are_refused_even_with_a_matching_hash(artifact: Path, tmp_path: Path) -> None:
     payload = skops.io.dumps(operator.attrgetter("__class__"))  # a callable: the raw material of pickle exploits
-    forged = rewrite(
-        artifact, tmp_path / "m.zip", payload=payload, metadata={"model_sha256": hashlib.sha256(payload).hexdigest()}
-    )
     with pytest.raises(ArtifactError, match="types that are not trusted"):
+        load(rewrite(artifact, tmp_path / "m.zip", files={"model.skops": payload}))
+
+
+def test_an_onnx_graph_that_disagrees_with_the_model_is_refused(
+    model: DemandModel, artifact: Path, tmp_path: Path
+) -> None:
+    other = copy.deepcopy(model.regressor)
+    other.coef_ = other.coef_ * 1.01
+    forged = rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": to_onnx(other)})
+    with pytest.raises(ArtifactError, match="ONNX graph that disagrees with the scikit-learn model by"):
         load(forged)
+    assert load(forged, use_onnx=False).backend == "scikit-learn"  # the reference alone is still sound
+
+
+def test_an_onnx_graph_that_cannot_run_is_refused(artifact: Path, tmp_path: Path) -> None:
+    with pytest.raises(ArtifactError, match="ONNX graph that onnxruntime cannot run"):
+        load(rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": b"not a graph"}))
+
+
+def test_without_an_onnx_graph_scikit_learn_serves(
+    artifact: Path, tmp_path: Path, sample: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    fallback = load(rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": None}))
+    assert fallback.backend == "scikit-learn"
+    assert "has no ONNX graph" in caplog.text
+    columns = columns_from_frame(sample)
+    np.testing.assert_allclose(fallback.predict(columns), load(artifact).predict(columns), rtol=1e-9)
+
+
+class UnconvertibleRegression(MonotonicLinearRegression):
+    """A regressor skl2onnx has no converter for (converters are looked up by exact type)."""
+
+
+def test_a_regressor_that_does_not_convert_is_saved_without_onnx(
+    model: DemandModel, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    regressor = UnconvertibleRegression()
+    regressor.__dict__.update(vars(model.regressor))  # the same fitted state, another type
+    save(DemandModel(regressor, model.metadata), tmp_path / "m.zip")
+    with zipfile.ZipFile(tmp_path / "m.zip") as archive:
+        assert set(archive.namelist()) == {"metadata.json", "model.skops"}
+    assert "no ONNX graph in the artifact" in caplog.text
 
 
 def test_missing_and_corrupt_files_are_refused(tmp_path: Path) -> None:
@@ -127,3 +206,15 @@ def test_scoring_at_candidate_prices_equals_scoring_each_price(model: DemandMode
     at_prices = model.predict_at_prices(columns, prices)
     for j in range(prices.shape[1]):
         np.testing.assert_allclose(at_prices[:, j], model.predict(columns | {"price": prices[:, j]}), rtol=1e-12)
+
+
+def test_a_graph_that_disagrees_at_export_is_not_shipped(
+    model: DemandModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A converter that loses precision (e.g. float32 trees) must not silently change the answers."""
+    other = copy.deepcopy(model.regressor)
+    other.intercept_ = other.intercept_ + 1e-3
+    monkeypatch.setattr("{{ cookiecutter.module_name }}.model.to_onnx", lambda _: to_onnx(other))
+    save(model, tmp_path / "m.zip")
+    assert load(tmp_path / "m.zip").backend == "scikit-learn"
+    assert "disagrees with the scikit-learn model by 0.001" in caplog.text

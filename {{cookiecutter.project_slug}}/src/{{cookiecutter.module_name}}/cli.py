@@ -119,7 +119,7 @@ def evaluate() -> None:
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
-        model = load(settings.artifact_path)
+        model = load(settings.artifact_path, use_onnx=settings.use_onnx)
         split = split_by_time(load_training_data(settings.data_path), settings.validation_days, settings.test_days)
         scores = evaluate_model(model, split)
         report = _write_report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
@@ -140,7 +140,7 @@ def predict(
     """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
     with _clean_errors():
         settings = Settings()
-        model = load(settings.artifact_path)
+        model = load(settings.artifact_path, use_onnx=settings.use_onnx)
         columns = [TextColumn("{task.completed:,} rows"), RateColumn(), TimeElapsedColumn()]
         with Progress(SpinnerColumn(), TextColumn("scoring"), *columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=None)
@@ -166,7 +166,7 @@ def optimize(input: InputPath, output: OutputPath) -> None:
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
-        model = load(settings.artifact_path)
+        model = load(settings.artifact_path, use_onnx=settings.use_onnx)
         frame = validate(read_table(input))
         grid = PriceGrid(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
         decisions = optimize_prices(model, columns_from_frame(frame), grid)

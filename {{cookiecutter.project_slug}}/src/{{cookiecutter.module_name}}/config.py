@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     log_level: str = "INFO"
     batch_chunk_rows: int = Field(default=100_000, ge=1)
+    # Predict with the artifact's ONNX graph on onnxruntime; false uses NumPy with the
+    # scikit-learn regressor's coefficients (the reference, and the fallback without a graph).
+    use_onnx: bool = True
 
     @classmethod
     def settings_customise_sources(

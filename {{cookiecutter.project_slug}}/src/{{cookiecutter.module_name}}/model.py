@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import platform
 import zipfile
 from collections.abc import Sequence
@@ -16,18 +17,18 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import onnxruntime
 import pandas as pd
 import skops.io
-from scipy.optimize import lsq_linear
-from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
 
 from . import __version__
 from .data import TARGET, Split, describe_schema, fingerprint
+from .estimator import ONNX_INPUT, MonotonicLinearRegression, to_onnx
 from .features import (
     FEATURE_NAMES,
     PRICE_FEATURES,
@@ -39,66 +40,51 @@ from .features import (
     price_features,
 )
 
+logger = logging.getLogger(__name__)
+
 ARTIFACT_FORMAT = 1
 _LOG_MAX_UNITS = float(np.log1p(TARGET.maximum or np.inf))
 #: Types the artifact may contain beyond skops' defaults. Loading refuses anything else,
 #: so a tampered file cannot smuggle in code to run.
-TRUSTED_TYPES = [f"{__name__}.MonotonicLinearRegression"]
-
-
-class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
-    """Ridge-regularized least squares with sign constraints on chosen coefficients.
-
-    Follows the scikit-learn estimator API. `monotonic_cst` uses the convention of
-    scikit-learn's gradient boosting: per feature, -1 forces a coefficient <= 0, 1 forces
-    >= 0 and 0 leaves it free. `alpha` is the L2 penalty (the intercept is not penalized).
-    """
-
-    def __init__(self, monotonic_cst: Sequence[int] | None = None, alpha: float = 0.0) -> None:
-        self.monotonic_cst = monotonic_cst
-        self.alpha = alpha
-
-    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> Self:
-        features, targets = validate_data(self, X, y, y_numeric=True)
-        n_features = features.shape[1]
-        cst = np.zeros(n_features) if self.monotonic_cst is None else np.asarray(self.monotonic_cst)
-        if cst.shape != (n_features,) or not np.isin(cst, (-1, 0, 1)).all():
-            raise ValueError(f"monotonic_cst must hold {n_features} values from(1, 0, 1), got {cst.tolist()}")
-        # Append the intercept column, and rows sqrt(alpha) * I for the ridge penalty.
-        design = np.hstack([features, np.ones((len(features), 1))])
-        penalty = np.hstack([np.sqrt(self.alpha) * np.eye(n_features), np.zeros((n_features, 1))])
-        lower = np.append(np.where(cst == 1, 0.0, -np.inf), -np.inf)
-        upper = np.append(np.where(cst == -1, 0.0, np.inf), np.inf)
-        result = lsq_linear(
-            np.vstack([design, penalty]), np.concatenate([targets, np.zeros(n_features)]), bounds=(lower, upper)
-        )
-        self.coef_: npt.NDArray[np.float64] = result.x[:-1]
-        self.intercept_ = float(result.x[-1])
-        return self
-
-    def predict(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]:
-        check_is_fitted(self)
-        return np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
+TRUSTED_TYPES = [f"{MonotonicLinearRegression.__module__}.{MonotonicLinearRegression.__qualname__}"]
+#: How far the ONNX graph's output may stray from the scikit-learn reference.
+ONNX_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
 class DemandModel:
-    """A fitted regressor plus everything needed to trust and explain its predictions."""
+    """A fitted regressor plus everything needed to trust and explain its predictions.
+
+    `session` is the regressor's ONNX graph loaded into onnxruntime; without it, NumPy
+    computes the same numbers from the regressor's coefficients.
+    """
 
     regressor: MonotonicLinearRegression
     metadata: dict[str, Any]
+    session: onnxruntime.InferenceSession | None = None
+
+    @property
+    def backend(self) -> str:
+        """What computes the predictions: "onnxruntime" or "scikit-learn"."""
+        return "scikit-learn" if self.session is None else "onnxruntime"
 
     @property
     def version(self) -> str:
         return str(self.metadata["model_version"])
 
     def predict(self, columns: Columns) -> Matrix:
-        """Expected units sold for each row (raw, before business rounding).
+        """Expected units sold for each row (raw, before business rounding)."""
+        return _to_units(self.raw_predict(build_features(columns)))
 
-        The product with the coefficients is written out rather than calling the regressor's
-        `predict`, whose per-call checks cost more than the product itself for a single row.
+    def raw_predict(self, X: Matrix) -> Matrix:
+        """The regressor's output, log(1 + units), for a feature matrix.
+
+        The scikit-learn path writes the product with the coefficients out rather than calling
+        the regressor's `predict`, whose per-call checks cost more than the product for one row.
         """
-        return _to_units(build_features(columns) @ self.regressor.coef_ + self.regressor.intercept_)
+        if self.session is not None:
+            return np.asarray(self.session.run(None, {ONNX_INPUT: X})[0][:, 0])
+        return X @ self.regressor.coef_ + self.regressor.intercept_
 
     def predict_at_prices(self, columns: Columns, prices: Matrix) -> Matrix:
         """Expected units of each row at each of its candidate prices (`prices`: rows x candidates).
@@ -107,6 +93,8 @@ class DemandModel:
         features are scored once, and each candidate adds just its price features' share. So
         a hypothetical price costs a few multiplications, not a whole feature row. (With a
         non-linear regressor, score the full rows instead: `build_features` at each price.)
+        This shortcut uses the coefficients whichever backend serves `predict`; a test holds
+        the two to the same numbers.
         """
         n_price = len(PRICE_FEATURES)
         coef = self.regressor.coef_
@@ -205,35 +193,70 @@ class ArtifactError(RuntimeError):
 
 
 def save(model: DemandModel, path: Path) -> str:
-    """Write the model as one zip file (metadata.json + model.skops); return its model version.
+    """Write the model as one zip file; return its model version.
 
-    The metadata carries a sha256 of the model bytes, and the model version is derived from it,
-    so two artifacts with the same version hold the same model.
+    The zip holds metadata.json, the regressor as skops (the reference, loadable without
+    running code) and, when skl2onnx can convert it, the same regressor as ONNX for
+    onnxruntime. The metadata carries a sha256 of each file, and the model version is derived
+    from the regressor's, so two artifacts with the same version hold the same model.
     """
-    payload = skops.io.dumps(model.regressor)
-    digest = hashlib.sha256(payload).hexdigest()
-    metadata = model.metadata | {"model_sha256": digest, "model_version": f"{__version__}+{digest[:12]}"}
+    files = {"model.skops": skops.io.dumps(model.regressor)}
+    try:
+        graph = to_onnx(model.regressor)
+        _onnx_session(graph, model.regressor)  # only a graph that agrees with the model is shipped
+        files["model.onnx"] = graph
+    except (MissingConverter, MissingShapeCalculator, OnnxError) as error:
+        logger.warning("no ONNX graph in the artifact, predictions will use scikit-learn: %s", error)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    model_version = f"{__version__}+{digests['model.skops'][:12]}"
+    metadata = model.metadata | {"sha256": digests, "model_version": model_version}
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(path.name + ".partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("metadata.json", json.dumps(metadata, indent=2, default=str))
-        archive.writestr("model.skops", payload)
+        for name, data in files.items():
+            archive.writestr(name, data)
     partial.replace(path)  # atomic: a crash never leaves a half-written artifact behind
-    return str(metadata["model_version"])
+    return model_version
 
 
-def load(path: Path) -> DemandModel:
-    """Read an artifact, refusing (with ArtifactError) any file that is not safe to serve."""
+def load(path: Path, *, use_onnx: bool = True) -> DemandModel:
+    """Read an artifact, refusing (with ArtifactError) any file that is not safe to serve.
+
+    With `use_onnx` (and an ONNX graph in the artifact) predictions run on onnxruntime, once
+    the graph is shown to agree with the scikit-learn regressor; otherwise on NumPy.
+    """
     if not path.exists():
         raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
     try:
         with zipfile.ZipFile(path) as archive:
             metadata = json.loads(archive.read("metadata.json"))
-            payload = archive.read("model.skops")
+            digests: dict[str, str] = metadata.get("sha256") or {"model.skops": ""}
+            files = {name: archive.read(name) for name in digests}
     except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
         raise ArtifactError(f"{path} is not a model artifact: {error}") from error
-    if hashlib.sha256(payload).hexdigest() != metadata.get("model_sha256"):
-        raise ArtifactError(f"{path} failed its integrity check: the model bytes do not match their sha256")
+    for name, data in files.items():
+        if hashlib.sha256(data).hexdigest() != digests[name]:
+            raise ArtifactError(f"{path} failed its integrity check: the bytes of {name} do not match their sha256")
+    _check_compatible(path, metadata)
+    untrusted = set(skops.io.get_untrusted_types(data=files["model.skops"])) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
+    regressor = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
+    if not use_onnx:
+        return DemandModel(regressor, metadata)
+    if "model.onnx" not in files:
+        logger.warning("%s has no ONNX graph: predictions will use scikit-learn", path)
+        return DemandModel(regressor, metadata)
+    try:
+        session = _onnx_session(files["model.onnx"], regressor)
+    except OnnxError as error:
+        raise ArtifactError(f"{path} holds an ONNX graph that {error}: retrain the model") from error
+    return DemandModel(regressor, metadata, session)
+
+
+def _check_compatible(path: Path, metadata: dict[str, Any]) -> None:
+    """Refuse an artifact from another format, major version, input schema or feature set."""
     if metadata.get("artifact_format") != ARTIFACT_FORMAT:
         raise ArtifactError(f"{path} has artifact format {metadata.get('artifact_format')}, expected {ARTIFACT_FORMAT}")
     trained_major = str(metadata.get("package_version", "")).split(".")[0]
@@ -244,7 +267,28 @@ def load(path: Path) -> DemandModel:
         )
     if metadata.get("input_schema") != describe_schema() or metadata.get("feature_names") != list(FEATURE_NAMES):
         raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
-    untrusted = set(skops.io.get_untrusted_types(data=payload)) - set(TRUSTED_TYPES)
-    if untrusted:
-        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
-    return DemandModel(skops.io.loads(payload, trusted=TRUSTED_TYPES), metadata)
+
+
+class OnnxError(ValueError):
+    """An ONNX graph that onnxruntime cannot run, or whose output strays from the regressor's."""
+
+
+def _onnx_session(graph: bytes, regressor: MonotonicLinearRegression) -> onnxruntime.InferenceSession:
+    """Load the ONNX graph into onnxruntime, checked against the regressor on probe rows.
+
+    The probes are all-zeros and each unit vector: for a linear model, agreeing on them means
+    agreeing everywhere. One thread per session: the web server and batch scoring already
+    parallelize across requests and chunks, and more threads would fight over the cores.
+    """
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    probes = np.vstack([np.zeros(len(FEATURE_NAMES)), np.eye(len(FEATURE_NAMES))])
+    try:
+        session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        onnx_output = session.run(None, {ONNX_INPUT: probes})[0][:, 0]
+    except Exception as error:  # onnxruntime's errors share no base class but Exception
+        raise OnnxError(f"onnxruntime cannot run ({error})") from error
+    gap = float(np.max(np.abs(onnx_output - regressor.predict(probes))))
+    if not gap <= ONNX_TOLERANCE:
+        raise OnnxError(f"disagrees with the scikit-learn model by {gap:.3g} (more than {ONNX_TOLERANCE:g})")
+    return session

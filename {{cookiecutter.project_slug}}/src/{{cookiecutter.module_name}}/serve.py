@@ -7,6 +7,7 @@ documented status and a body naming the problem: 400 malformed JSON, 413 body to
 422 invalid input (with the field's location), 503 no model loaded.
 """
 
+import logging
 import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,8 @@ from .features import columns_from_records
 from .model import ArtifactError, DemandModel, load
 from .postprocess import score
 from .telemetry import Metrics, RequestTelemetry
+
+logger = logging.getLogger(__name__)
 
 
 def _iso_date(value: object) -> object:
@@ -112,6 +115,7 @@ class InvalidJSON(BaseModel):
 
 class Metadata(BaseModel):
     model_version: str
+    inference_backend: str = Field(description='What computes predictions: "onnxruntime" or "scikit-learn".')
     trained_at: str
     package_version: str = Field(description="Version of the package serving the model.")
     trained_with_package_version: str
@@ -174,10 +178,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            app.state.model = load(settings.artifact_path)
-            app.state.load_error = None
+            model = load(settings.artifact_path, use_onnx=settings.use_onnx)
         except ArtifactError as error:
             app.state.model, app.state.load_error = None, str(error)
+            logger.error("no model: /ready and /predict answer 503", extra={"reason": app.state.load_error})
+        else:
+            app.state.model, app.state.load_error = model, None
+            logger.info("model loaded", extra={"model_version": model.version, "backend": model.backend})
         yield
 
     app = FastAPI(
@@ -216,6 +223,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         meta = model.metadata
         return Metadata(
             model_version=model.version,
+            inference_backend=model.backend,
             trained_at=meta["trained_at"],
             package_version=__version__,
             trained_with_package_version=meta["package_version"],
