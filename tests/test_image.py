@@ -399,6 +399,8 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
         answer = http("POST", f"{container.url}/predict", {"records": [record]})
         assert answer.status == 200, answer.body
         assert answer.body["model_version"]
+        # onnxruntime runs inside the slim image (its wheel needs no system libraries).
+        assert http("GET", f"{container.url}/metadata").body["inference_backend"] == "onnxruntime"
         (prediction,) = answer.body["predictions"]
         assert prediction["product_id"] == record["product_id"]
         assert prediction["units"] >= 0

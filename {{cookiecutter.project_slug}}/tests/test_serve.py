@@ -15,6 +15,7 @@ from {{ cookiecutter.module_name }}.batch import score_file
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.model import DemandModel
 from {{ cookiecutter.module_name }}.serve import create_app
+from {{ cookiecutter.module_name }}.telemetry import configure_logging
 
 
 @pytest.fixture
@@ -154,6 +155,24 @@ def test_requests_are_logged_as_json_with_their_id(
         client.post("/predict", json={"records": [record]}, headers={"x-request-id": "trace-1"})
     [entry] = [r for r in caplog.records if getattr(r, "request_id", None) == "trace-1"]
     assert (entry.method, entry.path, entry.status) == ("POST", "/predict", 200)  # type: ignore[attr-defined]
+
+
+def test_log_lines_are_one_json_object_each(capsys: pytest.CaptureFixture[str]) -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        configure_logging("INFO")
+        logging.getLogger("uvicorn.error").info("Started", extra={"color_message": "\x1b[36mStarted\x1b[0m"})
+    finally:
+        root.handlers[:], root.level = handlers, level
+    entry = json.loads(capsys.readouterr().err)
+    assert {k: entry[k] for k in ("levelname", "name", "message")} == {
+        "levelname": "INFO",
+        "name": "uvicorn.error",
+        "message": "Started",
+    }
+    assert entry["timestamp"].endswith("+00:00")
+    assert "color_message" not in entry
 
 
 def test_metrics_count_requests_and_predictions(client: TestClient, sample: pd.DataFrame) -> None:

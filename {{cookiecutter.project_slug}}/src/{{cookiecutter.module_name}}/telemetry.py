@@ -12,6 +12,7 @@ import time
 import uuid
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -22,7 +23,9 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 def configure_logging(level: str = "INFO") -> None:
     """Send every log record, the server's included, to stderr as one JSON object per line."""
     handler = logging.StreamHandler()
-    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s", timestamp=True))
+    # `timestamp` is ISO 8601 in UTC; uvicorn's `color_message` (ANSI escapes) has no place in JSON.
+    fields = "%(levelname)s %(name)s %(message)s"
+    handler.setFormatter(JsonFormatter(fields, timestamp=True, reserved_attrs=[*RESERVED_ATTRS, "color_message"]))
     logging.basicConfig(level=level, handlers=[handler], force=True)
 
 
