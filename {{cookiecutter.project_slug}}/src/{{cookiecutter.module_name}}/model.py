@@ -1,4 +1,4 @@
-"""Train the demand model, judge it against a naive baseline, and save/load one safe artifact.
+"""Train the demand model, judge it against a naive baseline, save/load one safe artifact, predict.
 
 The model is log-linear: log(1 + units) is linear in the features. Price enters only through
 `features.PRICE_FEATURES`, whose coefficients are bounded above by 0 during fitting, so
