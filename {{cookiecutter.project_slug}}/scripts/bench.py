@@ -49,13 +49,15 @@ import pyarrow.parquet as pq
 import uvicorn
 from fastapi import Response
 
+from {{ cookiecutter.module_name }}.artifact import ArtifactError, load
 from {{ cookiecutter.module_name }}.config import Settings
-from {{ cookiecutter.module_name }}.data import TARGET, validate, write_table
+from {{ cookiecutter.module_name }}.data import TARGET, validate
 from {{ cookiecutter.module_name }}.features import build_features, columns_from_frame
-from {{ cookiecutter.module_name }}.model import ArtifactError, DemandModel, load
+from {{ cookiecutter.module_name }}.model import DemandModel
 from {{ cookiecutter.module_name }}.postprocess import PriceGrid, optimize_prices
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.synthetic import generate
+from {{ cookiecutter.module_name }}.tables import write_table
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
 
 PACKAGE = "{{ cookiecutter.module_name }}"
@@ -318,9 +320,7 @@ def dataset(rows: int, directory: Path) -> Path:
     """A Parquet file of `rows` synthetic input rows, generated once and cached."""
     path = directory / f"demand-{rows}.parquet"
     if not path.exists():
-        partial = directory / f".demand-{rows}.partial.parquet"
-        write_table(generate(rows, SEED).drop(columns=[TARGET.name]), partial)
-        partial.replace(path)
+        write_table(generate(rows, SEED).drop(columns=[TARGET.name]), path)  # atomic: never half a file
     return path
 
 

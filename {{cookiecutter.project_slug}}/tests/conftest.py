@@ -2,25 +2,30 @@
 
 from __future__ import annotations
 
-import math
 import shutil
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.module_name }}.artifact import load, save
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
-from {{ cookiecutter.module_name }}.data import INPUT_COLUMNS, Split, load_training_data, split_by_time
-from {{ cookiecutter.module_name }}.model import DemandModel, load, save, train
+from {{ cookiecutter.module_name }}.data import Split, load_training_data, split_by_time
+from {{ cookiecutter.module_name }}.model import DemandModel, train
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = PROJECT_ROOT / "data" / "sample" / "demand.csv"
 
 
 @pytest.fixture(scope="session")
-def sample() -> pd.DataFrame:
-    return load_training_data(SAMPLE)
+def sample_path() -> Path:
+    """The training data the settings point to by default (the embedded sample)."""
+    default: Path = Settings.model_fields["data_path"].default
+    return PROJECT_ROOT / default
+
+
+@pytest.fixture(scope="session")
+def sample(sample_path: Path) -> pd.DataFrame:
+    return load_training_data(sample_path)
 
 
 @pytest.fixture(scope="session")
@@ -41,20 +46,11 @@ def model(artifact: Path) -> DemandModel:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, artifact: Path) -> Settings:
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, artifact: Path, sample_path: Path) -> Settings:
     """Settings whose every path is inside this test's temporary folder (the sample is read-only)."""
     monkeypatch.chdir(tmp_path)  # so a config.toml in the project root cannot leak in
     shutil.copy(artifact, tmp_path / "model.zip")
-    monkeypatch.setenv(f"{ENV_PREFIX}DATA_PATH", str(SAMPLE))
+    monkeypatch.setenv(f"{ENV_PREFIX}DATA_PATH", str(sample_path))
     monkeypatch.setenv(f"{ENV_PREFIX}ARTIFACT_PATH", str(tmp_path / "model.zip"))
     monkeypatch.setenv(f"{ENV_PREFIX}REPORTS_DIR", str(tmp_path / "reports"))
     return Settings()
-
-
-def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as the JSON records the API takes: ISO dates, None for a missing value."""
-    records = []
-    for row in frame[[c.name for c in INPUT_COLUMNS]].to_dict(orient="records"):
-        row["date"] = pd.Timestamp(row["date"]).date().isoformat()
-        records.append({str(k): None if isinstance(v, float) and math.isnan(v) else v for k, v in row.items()})
-    return records

@@ -1,4 +1,5 @@
-"""Imports flow one way: data -> features, estimator -> model -> postprocess -> serve/batch, cli on top."""
+"""Imports flow one way: tables -> data -> features, estimator -> model -> artifact, postprocess -> serve/batch,
+cli on top."""
 
 from __future__ import annotations
 
@@ -13,16 +14,19 @@ PACKAGE = Path({{ cookiecutter.module_name }}.__file__).parent
 LAYERS = {
     "config": 0,
     "telemetry": 0,
-    "data": 0,
-    "synthetic": 1,
-    "features": 1,
-    "estimator": 1,
-    "model": 2,
-    "postprocess": 3,
-    "serve": 4,
-    "batch": 4,
-    "cli": 5,
-    "__main__": 6,
+    "guards": 0,
+    "tables": 0,
+    "data": 1,
+    "synthetic": 2,
+    "features": 2,
+    "estimator": 2,
+    "model": 3,
+    "artifact": 4,
+    "postprocess": 4,
+    "serve": 5,
+    "batch": 5,
+    "cli": 6,
+    "__main__": 7,
 }
 
 

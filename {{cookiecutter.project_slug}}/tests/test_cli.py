@@ -3,20 +3,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from typer.testing import CliRunner
+import pytest
+from typer.testing import CliRunner, Result
 
-from conftest import SAMPLE
 from {{ cookiecutter.module_name }}.cli import app
-from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
+from {{ cookiecutter.module_name }}.data import INPUT_COLUMNS
+from {{ cookiecutter.module_name }}.tables import read_table
 
 runner = CliRunner()
+NUMBER = next(c for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable and c.minimum is not None)
 
 
-def test_train_evaluate_predict_optimize_end_to_end(settings: Settings, tmp_path: Path) -> None:
+def error_line(result: Result) -> str:
+    """The one line a failed command prints: `error: ...`, without a traceback."""
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("error: "), lines
+    return str(lines[0])
+
+
+def test_train_evaluate_predict_optimize_end_to_end(
+    settings: Settings, sample: pd.DataFrame, sample_path: Path, tmp_path: Path
+) -> None:
     settings.artifact_path.unlink()
     trained = runner.invoke(app, ["train"])
     assert trained.exit_code == 0, trained.output
-    assert "train: 3,650 rows" in trained.stdout
+    assert f"train: {len(sample):,} rows" in trained.stdout
     assert "vs baseline" in trained.stdout
     assert settings.artifact_path.exists()
     assert (settings.reports_dir / "metrics.json").exists()
@@ -25,15 +39,16 @@ def test_train_evaluate_predict_optimize_end_to_end(settings: Settings, tmp_path
     assert evaluated.exit_code == 0, evaluated.output
     assert "evaluate: model" in evaluated.stdout
 
-    predicted = runner.invoke(app, ["predict", "--input", str(SAMPLE), "--output", str(tmp_path / "p.parquet")])
+    rows = len(read_table(sample_path))
+    predicted = runner.invoke(app, ["predict", "--input", str(sample_path), "--output", str(tmp_path / "p.parquet")])
     assert predicted.exit_code == 0, predicted.output
-    assert "predict: 3,650 rows in, 3,650 scored, 0 rejected" in predicted.stdout
-    assert len(pd.read_parquet(tmp_path / "p.parquet")) == 3650
+    assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in predicted.stdout
+    assert len(pd.read_parquet(tmp_path / "p.parquet")) == rows
 
-    optimized = runner.invoke(app, ["optimize", "-i", str(SAMPLE), "-o", str(tmp_path / "prices.csv")])
+    optimized = runner.invoke(app, ["optimize", "-i", str(sample_path), "-o", str(tmp_path / "prices.csv")])
     assert optimized.exit_code == 0, optimized.output
     prices = pd.read_csv(tmp_path / "prices.csv")
-    assert len(prices) == 3650
+    assert len(prices) == rows
     assert (prices["expected_revenue"] >= prices["current_expected_revenue"]).all()
 
 
@@ -41,18 +56,66 @@ def test_generate_writes_the_requested_rows(tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--rows", "1234", "--output", str(tmp_path / "g.parquet")])
     assert result.exit_code == 0, result.output
     assert len(pd.read_parquet(tmp_path / "g.parquet")) == 1234
+    assert [p.name for p in tmp_path.iterdir()] == ["g.parquet"]
 
 
-def test_user_errors_are_one_clear_line(settings: Settings, tmp_path: Path) -> None:
+def test_user_errors_are_one_clear_line(settings: Settings, sample_path: Path, tmp_path: Path) -> None:
     settings.artifact_path.unlink()
-    result = runner.invoke(app, ["predict", "--input", str(SAMPLE), "--output", str(tmp_path / "p.csv")])
-    assert result.exit_code == 1
-    assert "error: no model artifact at" in result.stderr
-    assert "Traceback" not in result.output
+    result = runner.invoke(app, ["predict", "--input", str(sample_path), "--output", str(tmp_path / "p.csv")])
+    assert "error: no model artifact at" in error_line(result)
 
 
-def test_invalid_optimize_input_names_the_column(settings: Settings, tmp_path: Path) -> None:
-    pd.read_csv(SAMPLE).assign(price=-1.0).to_csv(tmp_path / "bad.csv", index=False)
+def test_long_errors_are_never_wrapped(settings: Settings, sample_path: Path, tmp_path: Path) -> None:
+    deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "p.csv"
+    settings.artifact_path.unlink()
+    result = runner.invoke(app, ["predict", "-i", str(sample_path), "-o", str(deep)], env={"COLUMNS": "80"})
+    assert str(settings.artifact_path) in error_line(result)
+
+
+def test_invalid_optimize_input_names_the_column_and_line(
+    settings: Settings, sample_path: Path, tmp_path: Path
+) -> None:
+    read_table(sample_path).assign(**{NUMBER.name: "-1"}).to_csv(tmp_path / "bad.csv", index=False)
     result = runner.invoke(app, ["optimize", "-i", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 1
-    assert "column 'price': 3650 rows out of range: allowed >= 0.01 and <= 1e+06" in result.stderr
+    assert f"column '{NUMBER.name}':" in result.stderr
+    assert f"out of range: allowed {NUMBER.describe_bounds()} (first at line 2)" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["optimize", "predict"])
+def test_no_command_writes_over_its_input(settings: Settings, sample_path: Path, tmp_path: Path, command: str) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes(sample_path.read_bytes())
+    result = runner.invoke(app, [command, "-i", str(source), "-o", str(tmp_path / "." / "in.csv")])
+    assert "is the input" in error_line(result)
+    assert source.read_bytes() == sample_path.read_bytes()
+
+
+def test_a_directory_as_data_or_artifact_is_one_line(settings: Settings, tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    for variable in ("DATA_PATH", "ARTIFACT_PATH"):
+        result = runner.invoke(app, ["evaluate"], env={f"{ENV_PREFIX}{variable}": str(tmp_path / "folder")})
+        assert "folder" in error_line(result)
+
+
+def test_an_unwritable_reports_folder_leaves_the_old_model(settings: Settings, tmp_path: Path) -> None:
+    """Reports are written before the artifact: a failure there must not have replaced the model."""
+    before = settings.artifact_path.read_bytes()
+    (tmp_path / "a-file").write_text("")
+    line = error_line(runner.invoke(app, ["train"], env={f"{ENV_PREFIX}REPORTS_DIR": str(tmp_path / "a-file" / "r")}))
+    assert "a-file" in line
+    assert settings.artifact_path.read_bytes() == before
+
+
+def test_a_failed_save_leaves_nothing_half_written(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full disk while the artifact is written: one line, the old model intact, no partial file."""
+    before = settings.artifact_path.read_bytes()
+
+    def disk_full(self: Path, data: bytes) -> int:
+        Path.write_text(self, "")  # the file exists, empty, as on a full disk
+        raise OSError(28, "No space left on device", str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", disk_full)
+    assert "No space left on device" in error_line(runner.invoke(app, ["train"]))
+    assert settings.artifact_path.read_bytes() == before
+    assert not list(settings.artifact_path.parent.glob("*.partial"))

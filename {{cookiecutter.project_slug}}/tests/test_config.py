@@ -55,3 +55,28 @@ def test_unknown_keys_in_the_config_file_are_refused(tmp_path: Path) -> None:
     (tmp_path / "config.toml").write_text("tets_days = 14\n")
     with pytest.raises(pydantic.ValidationError, match="tets_days"):
         Settings()
+
+
+@pytest.mark.parametrize("alphas", ["[-1.0]", '["NaN"]', '["Infinity"]', "[]"])
+def test_penalties_are_bounded(monkeypatch: pytest.MonkeyPatch, alphas: str) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}ALPHAS", alphas)
+    with pytest.raises(pydantic.ValidationError, match="alphas"):
+        Settings()
+
+
+def test_a_misspelt_variable_is_refused_naming_the_closest(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYZ", "5")
+    with pytest.raises(
+        ValueError, match=f"unknown environment variable {ENV_PREFIX}TEST_DAYZ: did you mean {ENV_PREFIX}TEST_DAYS"
+    ):
+        Settings()
+
+
+@pytest.mark.parametrize(
+    ("content", "cause"), [("test_days = \n", "is not valid TOML.*line 1"), (b"\xff\xfe", "cannot be read")]
+)
+def test_an_unreadable_config_file_is_named(tmp_path: Path, content: str | bytes, cause: str) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ValueError, match=f"config.toml {cause}"):
+        Settings()

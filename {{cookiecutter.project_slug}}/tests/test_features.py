@@ -3,8 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from conftest import to_records
-from {{ cookiecutter.module_name }}.data import validate
+from {{ cookiecutter.module_name }}.data import to_records, validate
 from {{ cookiecutter.module_name }}.features import (
     FEATURE_NAMES,
     PRICE_FEATURES,

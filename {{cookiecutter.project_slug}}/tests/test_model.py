@@ -6,16 +6,19 @@ import json
 import operator
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 import skops.io
+from sklearn.linear_model import LinearRegression
 
+from {{ cookiecutter.module_name }}.artifact import MAX_MEMBER_BYTES, ONNX_TOLERANCE, ArtifactError, load, save
 from {{ cookiecutter.module_name }}.data import Split
 from {{ cookiecutter.module_name }}.estimator import MonotonicLinearRegression, to_onnx
 from {{ cookiecutter.module_name }}.features import PRICE_FEATURES, build_features, columns_from_frame
-from {{ cookiecutter.module_name }}.model import ONNX_TOLERANCE, ArtifactError, DemandModel, evaluate, load, save
+from {{ cookiecutter.module_name }}.model import DemandModel, evaluate
 
 PRICE_GRID = np.linspace(0.2, 5.0, 40)  # multiples of the base price, far beyond the training range
 
@@ -214,7 +217,101 @@ def test_a_graph_that_disagrees_at_export_is_not_shipped(
     """A converter that loses precision (e.g. float32 trees) must not silently change the answers."""
     other = copy.deepcopy(model.regressor)
     other.intercept_ = other.intercept_ + 1e-3
-    monkeypatch.setattr("{{ cookiecutter.module_name }}.model.to_onnx", lambda _: to_onnx(other))
+    monkeypatch.setattr("{{ cookiecutter.module_name }}.artifact.to_onnx", lambda _: to_onnx(other))
     save(model, tmp_path / "m.zip")
     assert load(tmp_path / "m.zip").backend == "scikit-learn"
     assert "disagrees with the scikit-learn model by 0.001" in caplog.text
+
+
+def test_a_forged_model_with_recomputed_digests_is_refused(model: DemandModel, artifact: Path, tmp_path: Path) -> None:
+    """Digests inside the zip stop accidents, not forgers: the guarantee itself is checked at load."""
+    forged = copy.deepcopy(model.regressor)
+    forged.coef_ = np.abs(forged.coef_)  # demand would now rise with price
+    with pytest.raises(ArtifactError, match="coefficients that break their constraints"):
+        load(rewrite(artifact, tmp_path / "m.zip", files={"model.skops": skops.io.dumps(forged), "model.onnx": None}))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        lambda regressor: LinearRegression().fit(np.eye(len(regressor.coef_)), np.ones(len(regressor.coef_))),
+        lambda regressor: 42,
+        lambda regressor: {"coef_": [1.0]},
+    ],
+)
+def test_a_payload_that_is_not_the_constrained_regressor_is_refused(
+    model: DemandModel, artifact: Path, tmp_path: Path, payload: Any
+) -> None:
+    data = skops.io.dumps(payload(model.regressor))
+    with pytest.raises(ArtifactError, match="not a MonotonicLinearRegression"):
+        load(rewrite(artifact, tmp_path / "m.zip", files={"model.skops": data, "model.onnx": None}))
+
+
+@pytest.mark.parametrize(
+    ("metadata", "message"),
+    [
+        (b"[1, 2]", "invalid metadata.json"),
+        ("{}".encode("utf-16"), "not readable JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "not readable JSON"),
+        (None, "model_version"),
+        (None, "metrics"),
+        (None, "trained_at"),
+    ],
+)
+def test_unusable_metadata_is_refused_with_the_reason(
+    artifact: Path, tmp_path: Path, metadata: bytes | None, message: str
+) -> None:
+    with zipfile.ZipFile(artifact) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    if metadata is None:
+        metadata = json.dumps({k: v for k, v in json.loads(members["metadata.json"]).items() if k != message}).encode()
+    members["metadata.json"] = metadata
+    with zipfile.ZipFile(tmp_path / "m.zip", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ArtifactError, match=message):
+        load(tmp_path / "m.zip")
+
+
+def test_a_member_that_inflates_too_far_is_refused(artifact: Path, tmp_path: Path) -> None:
+    bomb = tmp_path / "m.zip"
+    with zipfile.ZipFile(artifact) as source, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in source.namelist():
+            archive.writestr(name, source.read(name))
+        archive.writestr("padding", b"\0" * (MAX_MEMBER_BYTES + 1))
+    assert bomb.stat().st_size < MAX_MEMBER_BYTES // 100
+    with pytest.raises(ArtifactError, match="inflates to"):
+        load(bomb)
+
+
+@pytest.mark.parametrize("change", ["unlisted", "unlisted-listed"])
+def test_every_member_must_be_listed_and_present(artifact: Path, tmp_path: Path, change: str) -> None:
+    with zipfile.ZipFile(artifact) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    meta = json.loads(members["metadata.json"])
+    if change == "unlisted":
+        members["extra.bin"] = b"anything"
+    else:
+        del meta["sha256"]["model.onnx"]  # an unlisted member would otherwise skip the check
+    members["metadata.json"] = json.dumps(meta).encode()
+    with zipfile.ZipFile(tmp_path / "m.zip", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ArtifactError, match="do not match the listed"):
+        load(tmp_path / "m.zip")
+
+
+def test_a_signing_key_is_required_and_checked(model: DemandModel, tmp_path: Path) -> None:
+    version = save(model, tmp_path / "signed.zip", key=b"secret")
+    save(model, tmp_path / "unsigned.zip")
+    assert load(tmp_path / "signed.zip", key=b"secret").version == version
+    assert load(tmp_path / "signed.zip").version == version  # without a key, the signature is not needed
+    for path, key in ((tmp_path / "signed.zip", b"other"), (tmp_path / "unsigned.zip", b"secret")):
+        with pytest.raises(ArtifactError, match="not signed with the configured artifact_key"):
+            load(path, key=key)
+    # A forger who edits the metadata keeps the old signature, which no longer matches.
+    forged = rewrite(tmp_path / "signed.zip", tmp_path / "forged.zip", metadata={"trained_at": "2000-01-01"})
+    with zipfile.ZipFile(forged) as archive:
+        assert "signature" in archive.namelist()
+    with pytest.raises(ArtifactError, match="not signed"):
+        load(forged, key=b"secret")

@@ -1,18 +1,25 @@
 from __future__ import annotations
 
+import gzip
 import json
 import logging
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
-from conftest import to_records
 from {{ cookiecutter.module_name }}.batch import score_file
 from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.data import INPUT_COLUMNS, find_problems, to_records
 from {{ cookiecutter.module_name }}.model import DemandModel
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
@@ -190,7 +197,7 @@ def test_metadata_describes_the_served_model(client: TestClient, model: DemandMo
     assert meta["model_version"] == model.version
     assert meta["inference_backend"] == "onnxruntime"
     assert meta["metrics"]["test"]["model"]["wape"] < meta["metrics"]["test"]["baseline"]["wape"]
-    assert [c["name"] for c in meta["input_schema"]][:3] == ["date", "product_id", "category"]
+    assert [c["name"] for c in meta["input_schema"]] == [c.name for c in INPUT_COLUMNS]
 
 
 def test_the_scikit_learn_backend_gives_the_same_answers(
@@ -210,3 +217,141 @@ def test_extreme_but_valid_inputs_give_finite_answers(client: TestClient, record
     response = client.post("/predict", json={"records": [extreme]})
     assert response.status_code == 200
     assert response.json()["predictions"][0]["units"] <= 1e9
+
+
+JSON = {"content-type": "application/json"}
+DATE = next(c.name for c in INPUT_COLUMNS if c.kind == "date")
+TEXT = next(c.name for c in INPUT_COLUMNS if c.kind == "string" and c.allowed is None)
+NUMBER = next(c.name for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable)
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        (DATE, "2024-06-03"),
+        (DATE, "20240603"),
+        (DATE, "2024-W23-1"),
+        (DATE, "2024-6-3"),
+        (DATE, "2024-02-30"),
+        (DATE, "2024-06-03T00:00"),
+        (TEXT, ""),
+        (TEXT, "NA"),
+        (NUMBER, True),
+    ],
+)
+def test_the_api_and_batch_scoring_accept_the_same_values(
+    client: TestClient, record: dict[str, Any], column: str, value: object
+) -> None:
+    """One rule per kind of column: an edge value is accepted by both or refused by both."""
+    online = client.post("/predict", json={"records": [record | {column: value}]}).status_code
+    batch = pd.DataFrame([record | {column: value}]).astype({column: object})
+    assert online in (200, 422)
+    assert (online == 200) == (not find_problems(batch)), (online, find_problems(batch))
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+LONG_NUMBER = b'{"records": [{"price": ' + b"9" * 5000 + b"}]}"
+NOT_UTF8 = bytes([0xFF, 0xFE, 0x7B, 0x7D])
+
+
+@pytest.mark.parametrize("body", [DEEP, LONG_NUMBER, NOT_UTF8])
+def test_every_unparsable_body_gets_the_documented_400(client: TestClient, body: bytes) -> None:
+    response = client.post("/predict", content=body, headers=JSON)
+    assert response.status_code == 400
+    detail = response.json()["detail"]
+    assert isinstance(detail, list)
+    assert detail[0]["type"] == "json_invalid"
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [('{"records": [], "records": [RECORD]}', "records"), ('{"records": [RECORD_WITH_PRICE]}', NUMBER)],
+)
+def test_duplicated_keys_are_refused(client: TestClient, record: dict[str, Any], body: str, key: str) -> None:
+    text = json.dumps(record)
+    doubled = text[:-1] + f', "{NUMBER}": {json.dumps(record[NUMBER])}}}'
+    response = client.post(
+        "/predict", content=body.replace("RECORD_WITH_PRICE", doubled).replace("RECORD", text), headers=JSON
+    )
+    assert response.status_code == 400
+    assert f"duplicate key '{key}'" in json.dumps(response.json())
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"content-type": "text/plain"},
+        {"content-type": "application/json; charset=latin-1"},
+        {"content-type": "application/json", "content-encoding": "gzip"},
+    ],
+)
+def test_a_body_that_is_not_plain_json_gets_415(
+    client: TestClient, record: dict[str, Any], headers: dict[str, str]
+) -> None:
+    body = json.dumps({"records": [record]}).encode()
+    if "content-encoding" in headers:
+        body = gzip.compress(body)
+    response = client.post("/predict", content=body, headers=headers)
+    assert response.status_code == 415
+    assert "application/json" in response.json()["detail"]
+    assert len(response.text) < 300, "the body is not echoed back"
+
+
+def test_json_with_a_utf8_charset_is_accepted(client: TestClient, record: dict[str, Any]) -> None:
+    body = json.dumps({"records": [record]})
+    headers = {"content-type": "application/json; charset=utf-8"}
+    assert client.post("/predict", content=body, headers=headers).status_code == 200
+
+
+def test_invented_methods_share_one_metrics_label(client: TestClient) -> None:
+    for method in ("FOO", "BAR", "SCAN"):
+        client.request(method, "/predict")
+    text = client.get("/metrics").text
+    assert 'method="other"' in text
+    assert "FOO" not in text
+    assert "SCAN" not in text
+
+
+@pytest.fixture
+def server(settings: Settings) -> Iterator[str]:
+    """The app behind a real uvicorn on 127.0.0.1 (what a client's socket sees), stopped after the test."""
+    config = uvicorn.Config(
+        create_app(settings.model_copy(update={"body_timeout_seconds": 0.5})),
+        host="127.0.0.1",
+        port=0,
+        log_config=None,
+        timeout_keep_alive=settings.keep_alive_seconds,
+    )
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not instance.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    port = instance.servers[0].sockets[0].getsockname()[1]
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=30)
+
+
+def test_an_oversized_request_is_answered_413_not_reset(
+    server: str, settings: Settings, record: dict[str, Any]
+) -> None:
+    body = json.dumps({"records": [record] * (settings.max_body_bytes // 100)}).encode()
+    assert len(body) > settings.max_body_bytes
+    request = urllib.request.Request(f"{server}/predict", data=body, headers=JSON)
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    error.value.close()
+    assert error.value.code == 413
+
+
+def test_a_client_that_stops_sending_gets_408(server: str) -> None:
+    host, port = server.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"
+        )
+        answer = connection.recv(4096)
+    assert answer.startswith(b"HTTP/1.1 408")

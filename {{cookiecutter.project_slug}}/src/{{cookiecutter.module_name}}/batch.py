@@ -1,15 +1,17 @@
 """Batch scoring: a CSV or Parquet file in, a scored file out, in constant memory.
 
-The input is read in chunks, so memory stays flat as files grow. Rows that break the schema do
-not stop the run: they go, with the reason, to `<output>.rejects.csv`, so that
-rows in = rows scored + rows rejected. The output is written to a temporary file and renamed
-at the end: an interrupted run never leaves a partial file at the output path.
+The input is read in chunks, so memory stays flat as files grow. Rows that break the schema,
+malformed CSV lines included, do not stop the run: they go, exactly as written and with the
+reason and their line (row, for Parquet), to `<output>.rejects.csv`, so that rows in = rows
+scored + rows rejected. A file that is wholly unusable (a required column missing, or not one
+valid row) is an error. Outputs are written to hidden temporary files and renamed at the end:
+an interrupted run never leaves a partial file at an output path, and no run writes over its input.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,10 +19,21 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .data import CSV_TEXT_COLUMNS, INPUT_COLUMNS, SchemaError, find_problems, split_valid, table_format
+from .data import INPUT_COLUMNS, SchemaError, find_problems, split_valid
 from .features import columns_from_frame
 from .model import DemandModel
 from .postprocess import score
+from .tables import (
+    Chunk,
+    Malformed,
+    TableError,
+    atomic_path,
+    check_distinct,
+    escape_formulas,
+    read_chunks,
+    row_label,
+    table_format,
+)
 
 
 @dataclass(frozen=True)
@@ -37,45 +50,50 @@ def rejects_path(output: Path) -> Path:
     return output.with_name(f"{output.stem}.rejects.csv")
 
 
-def read_chunks(path: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
-    """Yield the file as frames of at most `chunk_rows` rows (CSV or Parquet, by extension)."""
-    if table_format(path) == "csv":
-        yield from pd.read_csv(path, chunksize=chunk_rows, dtype=CSV_TEXT_COLUMNS)
-    else:
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-            yield batch.to_pandas()
+class _Appender:
+    """Appends frames to an open temporary file (see `tables.atomic_path`), CSV or Parquet."""
 
-
-class _AtomicWriter:
-    """Appends frames to a hidden temporary file next to `path`; `commit` renames it into place."""
-
-    def __init__(self, path: Path) -> None:
-        self.path, self.partial, self.rows = path, path.with_name(f".{path.name}.partial"), 0
+    def __init__(self, partial: Path, csv: bool) -> None:
+        self.partial, self.csv, self.rows = partial, csv, 0
         self._parquet: pq.ParquetWriter | None = None
-        self._started = False
 
     def write(self, frame: pd.DataFrame) -> None:
-        if table_format(self.path) == "csv":
-            frame.to_csv(self.partial, mode="a" if self._started else "w", header=not self._started, index=False)
+        if self.csv:
+            escape_formulas(frame).to_csv(
+                self.partial, mode="a" if self.rows else "w", header=not self.rows, index=False
+            )
         else:
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self._parquet is None:
                 self._parquet = pq.ParquetWriter(self.partial, table.schema)
             self._parquet.write_table(table)
-        self._started = True
         self.rows += len(frame)
 
     def close(self) -> None:
         if self._parquet is not None:
             self._parquet.close()
 
-    def commit(self) -> None:
-        self.close()
-        self.partial.replace(self.path)
 
-    def discard(self) -> None:
-        self.close()
-        self.partial.unlink(missing_ok=True)
+def _rejects_frame(chunk: Chunk, rejected: pd.DataFrame, reasons: pd.Series, label: str) -> pd.DataFrame:
+    """Rejected rows as they came in, led by their line (or row) and the reason.
+
+    The two leading columns take names the input does not use (`line`, else `_line`, ...).
+    """
+    names = set(chunk.frame.columns)
+    where, reason = _free_name(label, names), _free_name("reason", names)
+    body = rejected.astype("str")
+    malformed = pd.DataFrame(
+        {where: [m.line for m in chunk.malformed], reason: [m.reason for m in chunk.malformed]},
+        dtype=object,
+    )
+    rows = pd.concat([pd.DataFrame({where: rejected.index, reason: reasons}, index=rejected.index), body], axis=1)
+    return pd.concat([rows, malformed], ignore_index=True).sort_values(where, kind="stable")
+
+
+def _free_name(name: str, taken: set[str]) -> str:
+    while name in taken:
+        name = f"_{name}"
+    return name
 
 
 def score_file(
@@ -88,43 +106,56 @@ def score_file(
     on_progress: Callable[[int], None] = lambda rows: None,
 ) -> BatchSummary:
     """Score every valid row of `source` into `output`; see the module docstring for guarantees."""
-    if output.suffix.lower() not in {".csv", ".parquet", ".pq"}:
-        raise ValueError(f"unsupported output type '{output.suffix}' for {output}: use .csv or .parquet")
-    if not source.exists():
-        raise FileNotFoundError(f"input file not found: {source}")
+    rejects = rejects_path(output)
+    table_format(output)
+    check_distinct([source], [output, rejects])
     started = time.perf_counter()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    scored_out, rejects_out = _AtomicWriter(output), _AtomicWriter(rejects_path(output))
+    label = row_label(source)
     rows_in = 0
-    try:
-        for chunk in read_chunks(source, chunk_rows):
-            valid, rejected = split_valid(chunk, INPUT_COLUMNS)
-            if fail_fast and len(rejected):
-                raise SchemaError(find_problems(chunk, INPUT_COLUMNS))
-            outputs = score(model, columns_from_frame(valid))
-            if len(valid):
-                scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k != "product_id"}))
-            if len(rejected):
-                rejected.index += rows_in  # row numbers count from the start of the file
-                rejects_out.write(rejected.rename_axis("row").reset_index())
-            rows_in += len(chunk)
-            on_progress(len(chunk))
-        if not scored_out.rows:  # nothing valid: still leave a (header-only) output
-            scored_out.write(pd.DataFrame(columns=[c.name for c in INPUT_COLUMNS]))
-        scored_out.commit()
-    except BaseException:
-        scored_out.discard()
-        rejects_out.discard()
-        raise
-    if rejects_out.rows:
-        rejects_out.commit()
-    else:
-        rejects_path(output).unlink(missing_ok=True)  # a clean run: drop a stale file from an earlier run
+    with atomic_path(output) as scored_partial:
+        scored_out = _Appender(scored_partial, table_format(output) == "csv")
+        with atomic_path(rejects, optional=True) as rejects_partial:
+            rejects_out = _Appender(rejects_partial, csv=True)
+            try:
+                for chunk in read_chunks(source, chunk_rows):
+                    _check_columns(source, chunk)
+                    valid, rejected, reasons = split_valid(chunk.frame, INPUT_COLUMNS)
+                    if fail_fast and (len(rejected) or chunk.malformed):
+                        _fail_fast(source, chunk, label)
+                    if len(valid) or not scored_out.rows:  # the first chunk always writes, for the header
+                        outputs = score(model, columns_from_frame(valid))
+                        scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k != "product_id"}))
+                    if len(rejected) or chunk.malformed:
+                        rejects_out.write(_rejects_frame(chunk, rejected, reasons, label))
+                    rows_in += len(chunk.frame) + len(chunk.malformed)
+                    on_progress(len(chunk.frame) + len(chunk.malformed))
+            finally:
+                scored_out.close()
+                rejects_out.close()
+        if rows_in and rows_in == rejects_out.rows:  # the rejects file stays, to say why
+            raise TableError(f"none of the {rows_in:,} rows of {source} is valid: see {rejects} for the reasons")
     return BatchSummary(
         rows_in=rows_in,
         scored=scored_out.rows,
         rejected=rejects_out.rows,
         seconds=time.perf_counter() - started,
         output=output,
-        rejects=rejects_path(output) if rejects_out.rows else None,
+        rejects=rejects if rejects_out.rows else None,
     )
+
+
+def _check_columns(source: Path, chunk: Chunk) -> None:
+    """A required column missing makes every row invalid: that is an error about the file, not its rows."""
+    absent = [c.name for c in INPUT_COLUMNS if c.name not in chunk.frame.columns]
+    if absent:
+        raise TableError(
+            f"{source} lacks the required column(s) {absent}; it has {list(map(str, chunk.frame.columns))}"
+        )
+
+
+def _fail_fast(source: Path, chunk: Chunk, label: str) -> None:
+    problems = find_problems(chunk.frame, INPUT_COLUMNS)
+    first: Malformed | None = chunk.malformed[0] if chunk.malformed else None
+    if first is not None and (not problems or first.line < min(p.first for p in problems)):
+        raise TableError(f"{source}, line {first.line}: {first.reason}")
+    raise SchemaError(problems, label)

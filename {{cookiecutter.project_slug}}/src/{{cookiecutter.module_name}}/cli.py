@@ -1,12 +1,16 @@
 """The `{{ cookiecutter.project_slug }}` command line: train, evaluate, predict, optimize, serve.
 
 Every command ends with a one-line summary. Expected failures (bad data, no model, bad
-settings) print one clear `error:` line and exit with status 1, without a traceback.
+settings, a path that cannot be read or written) print one clear `error:` line and exit with
+status 1, without a traceback. SIGTERM (what Docker and Kubernetes send) stops a command like
+Ctrl-C does: every file being written is removed, and no output is left half-written.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import signal
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,16 +33,18 @@ from rich.progress import (
 from rich.text import Text
 
 from . import __summary__
+from .artifact import ArtifactError, load, package
 from .batch import score_file
 from .config import Settings
-from .data import SchemaError, load_training_data, read_table, split_by_time, validate, write_table
+from .data import SchemaError, load_training_data, split_by_time, validate
 from .features import columns_from_frame
-from .model import ArtifactError, load, save
+from .model import DemandModel
 from .model import evaluate as evaluate_model
 from .model import train as train_model
 from .postprocess import PriceGrid, optimize_prices
 from .serve import create_app
 from .synthetic import generate as generate_rows
+from .tables import atomic_path, check_distinct, read_table, row_label, write_table, write_text
 from .telemetry import configure_logging
 
 app = typer.Typer(
@@ -59,14 +65,31 @@ class RateColumn(ProgressColumn):
         return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
 
 
+@app.callback()
+def _setup() -> None:
+    """Show warnings on stderr, and stop on SIGTERM as on Ctrl-C (cleaning up what was being written)."""
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", force=True)
+    signal.signal(signal.SIGTERM, _terminate)
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 @contextmanager
 def _clean_errors() -> Iterator[None]:
     """Turn the errors a user can fix into one readable line and exit status 1."""
     try:
         yield
     except (SchemaError, ArtifactError, FileNotFoundError, ValueError, pydantic.ValidationError) as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
-        raise typer.Exit(1) from error
+        _fail(str(error), error)
+    except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
+        _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "), error)
+
+
+def _fail(message: str, error: BaseException) -> None:
+    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
+    raise typer.Exit(1) from error
 
 
 def _steps() -> Progress:
@@ -80,10 +103,9 @@ def _steps() -> Progress:
     )
 
 
-def _write_report(settings: Settings, name: str, content: object) -> Path:
-    settings.reports_dir.mkdir(parents=True, exist_ok=True)
+def _report(settings: Settings, name: str, content: object) -> Path:
     path = settings.reports_dir / name
-    path.write_text(json.dumps(content, indent=2) + "\n")
+    write_text(path, json.dumps(content, indent=2) + "\n")
     return path
 
 
@@ -93,19 +115,23 @@ def train() -> None:
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
+        metrics_path = settings.reports_dir / "metrics.json"
+        check_distinct([settings.data_path], [settings.artifact_path, metrics_path])
         with _steps() as progress:
             task = progress.add_task("loading and validating data", total=4)
             frame = load_training_data(settings.data_path)
             progress.update(task, advance=1, description="splitting by time")
-            split = split_by_time(frame, settings.validation_days, settings.test_days)
+            split = split_by_time(frame, settings.validation_days, settings.test_days, settings.min_split_rows)
             progress.update(task, advance=1, description=f"fitting ({len(settings.alphas)} penalties)")
             model = train_model(split, settings.alphas)
             progress.update(task, advance=1, description="saving the artifact")
-            version = save(model, settings.artifact_path)
+            artifact, version = package(model, settings.signing_key())
+            _report(settings, "metrics.json", {"model_version": version, **model.metadata["metrics"]})
+            with atomic_path(settings.artifact_path) as partial:  # last: everything that can fail has run
+                partial.write_bytes(artifact)
             progress.update(task, advance=1)
-        report = _write_report(settings, "metrics.json", model.metadata["metrics"])
     scores = model.metadata["metrics"]["test"]
-    console.print(f"metrics written to {report}")
+    console.print(f"metrics written to {metrics_path}")
     typer.echo(
         f"train: {len(frame):,} rows -> {settings.artifact_path} (model {version}); test WAPE "
         f"{scores['model']['wape']:.3f} vs baseline {scores['baseline']['wape']:.3f} "
@@ -119,10 +145,12 @@ def evaluate() -> None:
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
-        model = load(settings.artifact_path, use_onnx=settings.use_onnx)
-        split = split_by_time(load_training_data(settings.data_path), settings.validation_days, settings.test_days)
+        check_distinct([settings.data_path, settings.artifact_path], [settings.reports_dir / "evaluation.json"])
+        model = _load(settings)
+        frame = load_training_data(settings.data_path)
+        split = split_by_time(frame, settings.validation_days, settings.test_days, settings.min_split_rows)
         scores = evaluate_model(model, split)
-        report = _write_report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
+        report = _report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
     for name, values in scores.items():
         console.print(f"{name:>9}: " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))
     typer.echo(
@@ -140,7 +168,7 @@ def predict(
     """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
     with _clean_errors():
         settings = Settings()
-        model = load(settings.artifact_path, use_onnx=settings.use_onnx)
+        model = _load(settings)
         columns = [TextColumn("{task.completed:,} rows"), RateColumn(), TimeElapsedColumn()]
         with Progress(SpinnerColumn(), TextColumn("scoring"), *columns, console=console, transient=True) as progress:
             task = progress.add_task("scoring", total=None)
@@ -166,8 +194,9 @@ def optimize(input: InputPath, output: OutputPath) -> None:
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
-        model = load(settings.artifact_path, use_onnx=settings.use_onnx)
-        frame = validate(read_table(input))
+        check_distinct([input, settings.artifact_path], [output])
+        model = _load(settings)
+        frame = validate(read_table(input), label=row_label(input))
         grid = PriceGrid(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
         decisions = optimize_prices(model, columns_from_frame(frame), grid)
         result = frame[["date"]].assign(**decisions)
@@ -177,6 +206,10 @@ def optimize(input: InputPath, output: OutputPath) -> None:
         f"optimize: {len(frame):,} rows x {grid.points + 1} candidate prices -> {output}; expected revenue "
         f"{uplift:+.1%} vs current prices in {time.perf_counter() - started:.1f}s"
     )
+
+
+def _load(settings: Settings) -> DemandModel:
+    return load(settings.artifact_path, use_onnx=settings.use_onnx, key=settings.signing_key())
 
 
 @app.command()
@@ -190,7 +223,14 @@ def serve(
     bind_host, bind_port = host or settings.host, port or settings.port
     configure_logging(settings.log_level)
     # The app logs each request itself (JSON, with its id), so uvicorn's access log is off.
-    uvicorn.run(create_app(settings), host=bind_host, port=bind_port, log_config=None, access_log=False)
+    uvicorn.run(
+        create_app(settings),
+        host=bind_host,
+        port=bind_port,
+        log_config=None,
+        access_log=False,
+        timeout_keep_alive=settings.keep_alive_seconds,
+    )
     typer.echo(f"serve: stopped serving on {bind_host}:{bind_port}")
 
 

@@ -9,10 +9,13 @@ relative to the working directory, which is the project root for every `make` ta
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,6 +24,10 @@ from pydantic_settings import (
 )
 
 ENV_PREFIX = "{{ cookiecutter.module_name | upper }}_"
+#: Variables with the prefix that are not settings themselves.
+_OTHER_VARIABLES = {f"{ENV_PREFIX}CONFIG_FILE"}
+
+Penalty = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Settings(BaseSettings):
@@ -37,7 +44,10 @@ class Settings(BaseSettings):
     # before them choose the L2 penalty among `alphas`.
     validation_days: int = Field(default=56, ge=1)
     test_days: int = Field(default=56, ge=1)
-    alphas: tuple[float, ...] = Field(default=(0.0, 0.1, 1.0, 10.0), min_length=1)
+    alphas: tuple[Penalty, ...] = Field(default=(0.0, 0.1, 1.0, 10.0), min_length=1)
+    # Fewer rows than this in the train, validation or test part stops training: metrics from
+    # a handful of rows mean nothing, and so few usually means a stray date.
+    min_split_rows: int = Field(default=30, ge=1)
 
     # Price optimization: candidate prices between min and max ratio of the base price.
     price_min_ratio: float = Field(default=0.7, gt=0)
@@ -49,11 +59,22 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_records: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # A client that stops sending its request body for this long gets 408 (frees the connection).
+    body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Idle keep-alive connections are closed after this long (uvicorn's timeout_keep_alive).
+    keep_alive_seconds: int = Field(default=5, ge=1, le=300)
     log_level: str = "INFO"
     batch_chunk_rows: int = Field(default=100_000, ge=1)
     # Predict with the artifact's ONNX graph on onnxruntime; false uses NumPy with the
     # scikit-learn regressor's coefficients (the reference, and the fallback without a graph).
     use_onnx: bool = True
+    # Sign artifacts when training and require the signature when loading (HMAC-SHA256).
+    # Only a key protects against a deliberately forged artifact; see the README.
+    artifact_key: SecretStr | None = None
+
+    def signing_key(self) -> bytes | None:
+        """The artifact key as bytes, or None when artifacts are not signed."""
+        return None if self.artifact_key is None else self.artifact_key.get_secret_value().encode()
 
     @classmethod
     def settings_customise_sources(
@@ -64,7 +85,24 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        _refuse_unknown_variables(set(cls.model_fields))
         config_file = Path(os.environ.get(f"{ENV_PREFIX}CONFIG_FILE", "config.toml"))
         if f"{ENV_PREFIX}CONFIG_FILE" in os.environ and not config_file.is_file():
             raise FileNotFoundError(f"{ENV_PREFIX}CONFIG_FILE points to {config_file}, which does not exist")
-        return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        try:
+            toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file)
+        except tomllib.TOMLDecodeError as error:
+            raise ValueError(f"{config_file} is not valid TOML: {error}") from error
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{config_file} cannot be read: {error}") from error
+        return init_settings, env_settings, toml
+
+
+def _refuse_unknown_variables(fields: set[str]) -> None:
+    """A misspelt variable would otherwise be ignored in silence, and its value with it."""
+    known = {f"{ENV_PREFIX}{name}".upper() for name in fields} | _OTHER_VARIABLES
+    for variable in sorted(os.environ):
+        if variable.upper().startswith(ENV_PREFIX) and variable.upper() not in known:
+            closest = difflib.get_close_matches(variable.upper(), sorted(known), n=1)
+            hint = f"did you mean {closest[0]}?" if closest else f"valid ones: {', '.join(sorted(known))}"
+            raise ValueError(f"unknown environment variable {variable}: {hint}")

@@ -1,4 +1,4 @@
-"""Train the demand model, judge it against a naive baseline, save/load one safe artifact, predict.
+"""Train the demand model, judge it against a naive baseline, predict (the artifact: `artifact`).
 
 The model is log-linear: log(1 + units) is linear in the features. Price enters only through
 `features.PRICE_FEATURES`, whose coefficients are bounded above by 0 during fitting, so
@@ -7,28 +7,22 @@ predicted demand can never rise with price. That is a guarantee of the fit, not 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import platform
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import onnxruntime
 import pandas as pd
-import skops.io
-from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
 
 from . import __version__
 from .data import TARGET, Split, describe_schema, fingerprint
-from .estimator import ONNX_INPUT, MonotonicLinearRegression, to_onnx
+from .estimator import ONNX_INPUT, MonotonicLinearRegression
 from .features import (
     FEATURE_NAMES,
     PRICE_FEATURES,
@@ -42,13 +36,9 @@ from .features import (
 
 logger = logging.getLogger(__name__)
 
+#: Version of the artifact's layout; `artifact.load` refuses any other.
 ARTIFACT_FORMAT = 1
 _LOG_MAX_UNITS = float(np.log1p(TARGET.maximum or np.inf))
-#: Types the artifact may contain beyond skops' defaults. Loading refuses anything else,
-#: so a tampered file cannot smuggle in code to run.
-TRUSTED_TYPES = [f"{MonotonicLinearRegression.__module__}.{MonotonicLinearRegression.__qualname__}"]
-#: How far the ONNX graph's output may stray from the scikit-learn reference.
-ONNX_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -186,109 +176,3 @@ def train(split: Split, alphas: Sequence[float]) -> DemandModel:
     model = DemandModel(regressor, metadata)
     metadata["metrics"] = {"test": evaluate(model, split)}
     return model
-
-
-class ArtifactError(RuntimeError):
-    """The artifact cannot be used: missing, tampered, or made for another schema or version."""
-
-
-def save(model: DemandModel, path: Path) -> str:
-    """Write the model as one zip file; return its model version.
-
-    The zip holds metadata.json, the regressor as skops (the reference, loadable without
-    running code) and, when skl2onnx can convert it, the same regressor as ONNX for
-    onnxruntime. The metadata carries a sha256 of each file, and the model version is derived
-    from the regressor's, so two artifacts with the same version hold the same model.
-    """
-    files = {"model.skops": skops.io.dumps(model.regressor)}
-    try:
-        graph = to_onnx(model.regressor)
-        _onnx_session(graph, model.regressor)  # only a graph that agrees with the model is shipped
-        files["model.onnx"] = graph
-    except (MissingConverter, MissingShapeCalculator, OnnxError) as error:
-        logger.warning("no ONNX graph in the artifact, predictions will use scikit-learn: %s", error)
-    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    model_version = f"{__version__}+{digests['model.skops'][:12]}"
-    metadata = model.metadata | {"sha256": digests, "model_version": model_version}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".partial")
-    with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("metadata.json", json.dumps(metadata, indent=2, default=str))
-        for name, data in files.items():
-            archive.writestr(name, data)
-    partial.replace(path)  # atomic: a crash never leaves a half-written artifact behind
-    return model_version
-
-
-def load(path: Path, *, use_onnx: bool = True) -> DemandModel:
-    """Read an artifact, refusing (with ArtifactError) any file that is not safe to serve.
-
-    With `use_onnx` (and an ONNX graph in the artifact) predictions run on onnxruntime, once
-    the graph is shown to agree with the scikit-learn regressor; otherwise on NumPy.
-    """
-    if not path.exists():
-        raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            metadata = json.loads(archive.read("metadata.json"))
-            digests: dict[str, str] = metadata.get("sha256") or {"model.skops": ""}
-            files = {name: archive.read(name) for name in digests}
-    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
-        raise ArtifactError(f"{path} is not a model artifact: {error}") from error
-    for name, data in files.items():
-        if hashlib.sha256(data).hexdigest() != digests[name]:
-            raise ArtifactError(f"{path} failed its integrity check: the bytes of {name} do not match their sha256")
-    _check_compatible(path, metadata)
-    untrusted = set(skops.io.get_untrusted_types(data=files["model.skops"])) - set(TRUSTED_TYPES)
-    if untrusted:
-        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
-    regressor = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
-    if not use_onnx:
-        return DemandModel(regressor, metadata)
-    if "model.onnx" not in files:
-        logger.warning("%s has no ONNX graph: predictions will use scikit-learn", path)
-        return DemandModel(regressor, metadata)
-    try:
-        session = _onnx_session(files["model.onnx"], regressor)
-    except OnnxError as error:
-        raise ArtifactError(f"{path} holds an ONNX graph that {error}: retrain the model") from error
-    return DemandModel(regressor, metadata, session)
-
-
-def _check_compatible(path: Path, metadata: dict[str, Any]) -> None:
-    """Refuse an artifact from another format, major version, input schema or feature set."""
-    if metadata.get("artifact_format") != ARTIFACT_FORMAT:
-        raise ArtifactError(f"{path} has artifact format {metadata.get('artifact_format')}, expected {ARTIFACT_FORMAT}")
-    trained_major = str(metadata.get("package_version", "")).split(".")[0]
-    if trained_major != __version__.split(".")[0]:
-        raise ArtifactError(
-            f"{path} was written by version {metadata.get('package_version')}, incompatible with {__version__}"
-            " (major versions differ): retrain the model"
-        )
-    if metadata.get("input_schema") != describe_schema() or metadata.get("feature_names") != list(FEATURE_NAMES):
-        raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
-
-
-class OnnxError(ValueError):
-    """An ONNX graph that onnxruntime cannot run, or whose output strays from the regressor's."""
-
-
-def _onnx_session(graph: bytes, regressor: MonotonicLinearRegression) -> onnxruntime.InferenceSession:
-    """Load the ONNX graph into onnxruntime, checked against the regressor on probe rows.
-
-    The probes are all-zeros and each unit vector: for a linear model, agreeing on them means
-    agreeing everywhere. One thread per session: the web server and batch scoring already
-    parallelize across requests and chunks, and more threads would fight over the cores.
-    """
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    probes = np.vstack([np.zeros(len(FEATURE_NAMES)), np.eye(len(FEATURE_NAMES))])
-    try:
-        session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-        onnx_output = session.run(None, {ONNX_INPUT: probes})[0][:, 0]
-    except Exception as error:  # onnxruntime's errors share no base class but Exception
-        raise OnnxError(f"onnxruntime cannot run ({error})") from error
-    gap = float(np.max(np.abs(onnx_output - regressor.predict(probes))))
-    if not gap <= ONNX_TOLERANCE:
-        raise OnnxError(f"disagrees with the scikit-learn model by {gap:.3g} (more than {ONNX_TOLERANCE:g})")
-    return session

@@ -3,13 +3,14 @@
 The request model is generated from the schema in `data`, so the API accepts exactly what
 the data contract allows (types are strict: `true` is not a number, `"3"` is not a price).
 The model is loaded once at start-up; a request never touches the disk. Every error has a
-documented status and a body naming the problem: 400 malformed JSON, 413 body too large,
-422 invalid input (with the field's location), 503 no model loaded.
+documented status and a body naming the problem: 400 malformed JSON (a duplicated key
+included), 408 body too slow, 413 body too large, 415 not JSON, 422 invalid input (with the
+field's location), 503 no model loaded.
 """
 
 import logging
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -18,14 +19,17 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __summary__, __version__
+from .artifact import ArtifactError, load
 from .config import Settings
-from .data import INPUT_COLUMNS, Column
+from .data import INPUT_COLUMNS, Column, parse_date
 from .features import columns_from_records
-from .model import ArtifactError, DemandModel, load
+from .guards import RequestGuard, parse_json
+from .model import DemandModel
 from .postprocess import score
 from .telemetry import Metrics, RequestTelemetry
 
@@ -33,12 +37,9 @@ logger = logging.getLogger(__name__)
 
 
 def _iso_date(value: object) -> object:
-    """Accept dates only as ISO strings (`YYYY-MM-DD`), never as numbers or timestamps."""
+    """Dates by the rule of the data files (`data.parse_date`): `YYYY-MM-DD` text, nothing else."""
     if isinstance(value, str):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            pass
+        return parse_date(value)
     raise ValueError("must be a date string in the form YYYY-MM-DD")
 
 
@@ -55,6 +56,7 @@ def _annotation(column: Column) -> Any:
         description=column.description,
         ge=column.minimum,
         le=column.maximum,
+        min_length=1 if column.kind == "string" else None,  # empty text is "missing" in a file too
         max_length=column.max_length,
     )
     if column.kind == "date":
@@ -102,7 +104,7 @@ class Status(BaseModel):
 
 
 class Problem(BaseModel):
-    """The body of 413 and 503 answers."""
+    """The body of 408, 413, 415 and 503 answers."""
 
     detail: str
 
@@ -127,37 +129,25 @@ class Metadata(BaseModel):
 NO_MODEL: dict[int | str, dict[str, Any]] = {503: {"model": Problem, "description": "No model is loaded."}}
 
 
-class BodySizeLimit:
-    """Refuses bodies over `max_bytes` with 413, by Content-Length or while reading a chunked body."""
+class StrictJSONRequest(Request):
+    """A request whose JSON body is parsed strictly (`guards.parse_json`): no duplicated keys."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = parse_json(await self.body())
+        return self._json
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(int(declared), scope, receive, send)
-            return
-        received = 0
 
-        async def counting_receive() -> Message:
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                raise HTTPException(413, self._message(received))
-            return message
+class StrictJSONRoute(APIRoute):
+    """Routes that hand their endpoints a `StrictJSONRequest` (FastAPI's documented extension point)."""
 
-        await self.app(scope, counting_receive, send)
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
 
-    def _message(self, size: int) -> str:
-        return f"request body of {size} bytes or more exceeds the limit of {self.max_bytes} bytes (max_body_bytes)"
+        async def strict_handler(request: Request) -> Response:
+            return await handler(StrictJSONRequest(request.scope, request.receive))
 
-    async def _too_large(self, size: int, scope: Scope, receive: Receive, send: Send) -> None:
-        await JSONResponse({"detail": self._message(size)}, status_code=413)(scope, receive, send)
+        return strict_handler
 
 
 async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
@@ -170,6 +160,15 @@ async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
     return JSONResponse({"detail": errors}, status_code=status)
 
 
+async def _http_error(request: Request, error: Exception) -> Response:
+    """HTTP errors as `{"detail": ...}`; a 400 (a body FastAPI could not parse) in the 400 schema."""
+    assert isinstance(error, StarletteHTTPException)
+    detail: Any = error.detail
+    if error.status_code == 400 and isinstance(detail, str):
+        detail = [{"type": "json_invalid", "loc": ["body"], "msg": detail, "input": None}]
+    return JSONResponse({"detail": detail}, status_code=error.status_code, headers=error.headers)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API. The model artifact is read once, when the app starts."""
     settings = settings or Settings()
@@ -178,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            model = load(settings.artifact_path, use_onnx=settings.use_onnx)
+            model = load(settings.artifact_path, use_onnx=settings.use_onnx, key=settings.signing_key())
         except ArtifactError as error:
             app.state.model, app.state.load_error = None, str(error)
             logger.error("no model: /ready and /predict answer 503", extra={"reason": app.state.load_error})
@@ -192,9 +191,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=__summary__,
         version=__version__,
         lifespan=lifespan,
-        exception_handlers={RequestValidationError: _invalid_request},
+        exception_handlers={RequestValidationError: _invalid_request, StarletteHTTPException: _http_error},
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.router.route_class = StrictJSONRoute
+    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
     app.add_middleware(RequestTelemetry, metrics=metrics)
 
     def loaded_model() -> DemandModel:
@@ -240,8 +240,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.post(
         "/predict",
         responses={
-            400: {"model": InvalidJSON, "description": "The body is not valid JSON."},
+            400: {"model": InvalidJSON, "description": "The body is not valid JSON (or repeats a key)."},
+            408: {"model": Problem, "description": "The body did not arrive within `body_timeout_seconds`."},
             413: {"model": Problem, "description": "The body exceeds `max_body_bytes`."},
+            415: {"model": Problem, "description": "The body is not `application/json` (UTF-8, uncompressed)."},
             **NO_MODEL,
         },
     )

@@ -1,0 +1,240 @@
+"""The model artifact: one zip file that is safe to load and whose guarantee is checked, not assumed.
+
+It holds `metadata.json`, the regressor as skops (the reference; loading it never runs code
+from the file) and, when skl2onnx can convert it, the same regressor as ONNX. The metadata
+lists a sha256 of every other member, and the model version is derived from the regressor's.
+
+What `load` checks, and what that protects against:
+- every member is listed, has its listed sha256 and a bounded size; the metadata has every
+  field, typed: protects against accidental corruption, truncation and swapped files;
+- the regressor is a `MonotonicLinearRegression` whose price coefficients obey their
+  constraints, and the version matches its bytes: the demand guarantee holds for whatever
+  is served, even for a file edited by hand;
+- with a signing key (`artifact_key` setting), an HMAC-SHA256 of the metadata, which covers
+  every member's digest: only that protects against a deliberate forger, who can recompute
+  the digests inside the zip but not the HMAC without the key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import logging
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime
+import skops.io
+from pydantic import BaseModel, ConfigDict, ValidationError
+from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
+
+from . import __version__
+from .data import describe_schema
+from .estimator import ONNX_INPUT, MonotonicLinearRegression, to_onnx
+from .features import FEATURE_NAMES, monotonic_constraints
+from .model import ARTIFACT_FORMAT, DemandModel
+from .tables import atomic_path
+
+logger = logging.getLogger(__name__)
+
+#: Types the artifact may contain beyond skops' defaults. Loading refuses anything else,
+#: so a tampered file cannot smuggle in code to run.
+TRUSTED_TYPES = [f"{MonotonicLinearRegression.__module__}.{MonotonicLinearRegression.__qualname__}"]
+#: How far the ONNX graph's output may stray from the scikit-learn reference.
+ONNX_TOLERANCE = 1e-6
+#: No member may inflate beyond this: a small file must not exhaust memory when loaded.
+MAX_MEMBER_BYTES = 64 * 1024 * 1024
+METADATA, SIGNATURE = "metadata.json", "signature"
+
+
+class ArtifactError(RuntimeError):
+    """The artifact cannot be used: missing, tampered, or made for another schema or version."""
+
+
+class ArtifactMetadata(BaseModel):
+    """The fields `load` and the API rely on; training adds more (params, periods, ...)."""
+
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    artifact_format: int
+    package_version: str
+    model_version: str
+    trained_at: str
+    input_schema: list[dict[str, Any]]
+    feature_names: list[str]
+    metrics: dict[str, Any]
+    sha256: dict[str, str]
+
+
+def package(model: DemandModel, key: bytes | None = None) -> tuple[bytes, str]:
+    """The artifact's bytes and its model version; signed with `key` when one is given."""
+    files = {"model.skops": skops.io.dumps(model.regressor)}
+    try:
+        graph = to_onnx(model.regressor)
+        _onnx_session(graph, model.regressor)  # only a graph that agrees with the model is shipped
+        files["model.onnx"] = graph
+    except (MissingConverter, MissingShapeCalculator, OnnxError) as error:
+        logger.warning("no ONNX graph in the artifact, predictions will use scikit-learn: %s", error)
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    model_version = _version(digests["model.skops"])
+    metadata = json.dumps(model.metadata | {"sha256": digests, "model_version": model_version}, indent=2, default=str)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(METADATA, metadata)
+        for name, data in files.items():
+            archive.writestr(name, data)
+        if key is not None:
+            archive.writestr(SIGNATURE, _sign(key, metadata.encode()))
+    return buffer.getvalue(), model_version
+
+
+def save(model: DemandModel, path: Path, key: bytes | None = None) -> str:
+    """Write the artifact atomically (a crash never leaves a half-written one); return its version."""
+    data, model_version = package(model, key)
+    with atomic_path(path) as partial:
+        partial.write_bytes(data)
+    return model_version
+
+
+def _version(skops_digest: str) -> str:
+    return f"{__version__}+{skops_digest[:12]}"
+
+
+def _sign(key: bytes, metadata: bytes) -> str:
+    return hmac.new(key, metadata, hashlib.sha256).hexdigest()
+
+
+def load(path: Path, *, use_onnx: bool = True, key: bytes | None = None) -> DemandModel:
+    """Read an artifact, refusing (with ArtifactError, naming the cause) any file unsafe to serve.
+
+    With `use_onnx` (and an ONNX graph in the artifact) predictions run on onnxruntime, once
+    the graph is shown to agree with the scikit-learn regressor; otherwise on NumPy.
+    """
+    if not path.is_file():
+        raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
+    files, metadata = _read_members(path, key)
+    _check_compatible(path, metadata)
+    untrusted = set(skops.io.get_untrusted_types(data=files["model.skops"])) - set(TRUSTED_TYPES)
+    if untrusted:
+        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
+    try:
+        regressor = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
+    except Exception as error:  # skops raises many types for a malformed payload
+        raise ArtifactError(f"{path} holds a regressor skops cannot load ({error})") from error
+    _check_guarantee(path, regressor, metadata)
+    model = DemandModel(regressor, metadata.model_dump())
+    if not use_onnx:
+        return model
+    if "model.onnx" not in files:
+        logger.warning("%s has no ONNX graph: predictions will use scikit-learn", path)
+        return model
+    try:
+        session = _onnx_session(files["model.onnx"], regressor)
+    except OnnxError as error:
+        raise ArtifactError(f"{path} holds an ONNX graph that {error}: retrain the model") from error
+    return DemandModel(regressor, model.metadata, session)
+
+
+def _read_members(path: Path, key: bytes | None) -> tuple[dict[str, bytes], ArtifactMetadata]:
+    """Every member, checked against the metadata's digests (and the signature, given a key)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if info.file_size > MAX_MEMBER_BYTES:
+                    raise ArtifactError(
+                        f"{path}: member {info.filename} inflates to {info.file_size:,} bytes, more than "
+                        f"{MAX_MEMBER_BYTES:,}: refusing to load it"
+                    )
+            raw = {name: archive.read(name) for name in archive.namelist()}
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise ArtifactError(f"{path} is not a model artifact: {error}") from error
+    metadata = _parse_metadata(path, raw.get(METADATA))
+    if key is not None:
+        signature = raw.get(SIGNATURE, b"").decode("ascii", "replace")
+        if not hmac.compare_digest(signature, _sign(key, raw[METADATA])):
+            raise ArtifactError(f"{path} is not signed with the configured artifact_key: refusing to load it")
+    listed = set(metadata.sha256)
+    present = set(raw) - {METADATA, SIGNATURE}
+    if listed != present or "model.skops" not in listed:
+        raise ArtifactError(
+            f"{path} failed its integrity check: members {sorted(present)} do not match the listed {sorted(listed)}"
+        )
+    for name in listed:
+        if hashlib.sha256(raw[name]).hexdigest() != metadata.sha256[name]:
+            raise ArtifactError(f"{path} failed its integrity check: the bytes of {name} do not match their sha256")
+    return {name: raw[name] for name in listed}, metadata
+
+
+def _parse_metadata(path: Path, data: bytes | None) -> ArtifactMetadata:
+    if data is None:
+        raise ArtifactError(f"{path} is not a model artifact: it has no {METADATA}")
+    try:
+        return ArtifactMetadata.model_validate(json.loads(data.decode("utf-8")))
+    except (UnicodeDecodeError, RecursionError, json.JSONDecodeError) as error:
+        raise ArtifactError(f"{path} has a {METADATA} that is not readable JSON ({type(error).__name__})") from error
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(map(str, first["loc"])) or "the document"
+        raise ArtifactError(f"{path} has an invalid {METADATA}: {where}: {first['msg']}") from error
+
+
+def _check_compatible(path: Path, metadata: ArtifactMetadata) -> None:
+    """Refuse an artifact from another format, major version, input schema or feature set."""
+    if metadata.artifact_format != ARTIFACT_FORMAT:
+        raise ArtifactError(f"{path} has artifact format {metadata.artifact_format}, expected {ARTIFACT_FORMAT}")
+    if metadata.package_version.split(".")[0] != __version__.split(".")[0]:
+        raise ArtifactError(
+            f"{path} was written by version {metadata.package_version}, incompatible with {__version__}"
+            " (major versions differ): retrain the model"
+        )
+    if metadata.input_schema != describe_schema() or metadata.feature_names != list(FEATURE_NAMES):
+        raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
+
+
+def _check_guarantee(path: Path, regressor: object, metadata: ArtifactMetadata) -> None:
+    """What the demand guarantee rests on: the regressor's type, its constraints, its coefficients."""
+    if type(regressor) is not MonotonicLinearRegression:
+        raise ArtifactError(
+            f"{path} holds a {type(regressor).__name__}, not a MonotonicLinearRegression: its demand "
+            "guarantee cannot be checked; refusing to load it"
+        )
+    expected = monotonic_constraints()
+    coef = np.asarray(getattr(regressor, "coef_", []), dtype=float)
+    if list(regressor.monotonic_cst or []) != expected or coef.shape != (len(expected),):
+        raise ArtifactError(f"{path} holds a regressor with other constraints or features than this code declares")
+    cst = np.asarray(expected)
+    broken = ~np.isfinite(coef) | ((cst == -1) & (coef > 0)) | ((cst == 1) & (coef < 0))
+    if broken.any():
+        names = [FEATURE_NAMES[i] for i in np.flatnonzero(broken)]
+        raise ArtifactError(f"{path} holds coefficients that break their constraints ({names}): refusing to load it")
+    if metadata.model_version != _version(metadata.sha256["model.skops"]):
+        raise ArtifactError(f"{path} claims version {metadata.model_version}, which does not match its regressor")
+
+
+class OnnxError(ValueError):
+    """An ONNX graph that onnxruntime cannot run, or whose output strays from the regressor's."""
+
+
+def _onnx_session(graph: bytes, regressor: MonotonicLinearRegression) -> onnxruntime.InferenceSession:
+    """Load the ONNX graph into onnxruntime, checked against the regressor on probe rows.
+
+    The probes are all-zeros and each unit vector: for a linear model, agreeing on them means
+    agreeing everywhere. One thread per session: the web server and batch scoring already
+    parallelize across requests and chunks, and more threads would fight over the cores.
+    """
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    probes = np.vstack([np.zeros(len(FEATURE_NAMES)), np.eye(len(FEATURE_NAMES))])
+    try:
+        session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+        onnx_output = session.run(None, {ONNX_INPUT: probes})[0][:, 0]
+    except Exception as error:  # onnxruntime's errors share no base class but Exception
+        raise OnnxError(f"onnxruntime cannot run ({error})") from error
+    gap = float(np.max(np.abs(onnx_output - regressor.predict(probes))))
+    if not gap <= ONNX_TOLERANCE:
+        raise OnnxError(f"disagrees with the scikit-learn model by {gap:.3g} (more than {ONNX_TOLERANCE:g})")
+    return session
