@@ -1,5 +1,5 @@
 # Development tasks for the prodml cookiecutter template itself.
-# The generated project has its own Makefile under {{cookiecutter.project_slug}}/.
+# The generated project has its own Makefile under {{ checked_project_dir(cookiecutter, _cookiecutter) }}/.
 
 PYTHON ?= python3
 VENV := .venv
@@ -32,9 +32,9 @@ test: $(STAMP) ## Run the template test suite, all but the image test (PYTEST_AR
 test-image: $(STAMP) ## Build the generated Dockerfile with buildah and serve it (root, buildah, podman)
 	$(BIN)/pytest -m image $(PYTEST_ARGS)
 
-lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/, scripts/ and tests/
-	$(BIN)/ruff check hooks scripts tests
-	$(BIN)/ruff format --check hooks scripts tests
+lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/, scripts/, tests/ and prodml_checks.py
+	$(BIN)/ruff check hooks scripts tests prodml_checks.py
+	$(BIN)/ruff format --check hooks scripts tests prodml_checks.py
 	$(BIN)/mypy
 
 lock: lock-template lock-generated ## Regenerate all pins (LOCK_FLAGS=--upgrade to bump them)

@@ -33,7 +33,7 @@ from pathlib import Path
 from types import ModuleType
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-PROJECT_TEMPLATE = "{{cookiecutter.project_slug}}"
+PROJECT_TEMPLATE = "{{ checked_project_dir(cookiecutter, _cookiecutter) }}"
 SLUG_PLACEHOLDER = "{{ cookiecutter.project_slug }}"
 LOCK_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-build.txt")
 PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"

@@ -38,7 +38,7 @@ from cookiecutter.main import cookiecutter
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 HOOKS_DIR = TEMPLATE_DIR / "hooks"
-TEMPLATE_PROJECT_DIR = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
+TEMPLATE_PROJECT_DIR = TEMPLATE_DIR / "{{ checked_project_dir(cookiecutter, _cookiecutter) }}"
 
 COOKIECUTTER_JSON: dict[str, Any] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
@@ -163,7 +163,15 @@ def load_hook(name: str) -> ModuleType:
 
 @pytest.fixture(scope="session")
 def pre_hook() -> ModuleType:
-    return load_hook("pre_gen_project")
+    """The answer checks (`prodml_checks.py`, loaded by cookiecutter as a Jinja extension)."""
+    path = TEMPLATE_DIR / "prodml_checks.py"
+    spec = importlib.util.spec_from_file_location("prodml_checks", path)
+    assert spec is not None, path
+    assert spec.loader is not None, path
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
+import subprocess
 import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
@@ -73,6 +75,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/cli.py",
         "src/demand_model/config.py",
         "src/demand_model/data.py",
+        "src/demand_model/artifact.py",
         "src/demand_model/estimator.py",
         "src/demand_model/features.py",
         "src/demand_model/model.py",
@@ -80,6 +83,8 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/py.typed",
         "src/demand_model/serve.py",
         "src/demand_model/synthetic.py",
+        "src/demand_model/guards.py",
+        "src/demand_model/tables.py",
         "src/demand_model/telemetry.py",
         "tests/conftest.py",
         "tests/test_architecture.py",
@@ -351,3 +356,57 @@ def test_python_code_does_not_depend_on_ci_or_license(bake: Bake, option: str) -
             assert (other / relative).read_text() == path.read_text(), (
                 f"{relative} differs for {option}={value}"
             )
+
+
+# Names that sort before and after "conftest": the import sorter must place the tests'
+# imports the same way whatever the package is called.
+PROJECT_NAMES = ["Alpha Churn", "Basket Model", "Churn Model", "Credit Default", "Zeta Forecast"]
+
+
+@pytest.mark.parametrize("name", PROJECT_NAMES)
+def test_any_project_name_lints_clean(bake: Bake, name: str) -> None:
+    project = bake(project_name=name)
+    run([tool("ruff"), "check", "--no-cache", "."], cwd=project)
+    run([tool("ruff"), "format", "--check", "--no-cache", "."], cwd=project)
+    assert not [
+        p for p in (project / "tests").glob("*.py") if "from conftest import" in p.read_text()
+    ]
+
+
+def _dockerignore_keeps(rules: list[str], path: str) -> bool:
+    """Whether Docker's build context includes `path` (the last matching rule wins)."""
+    keep = True
+    for rule in rules:
+        negated = rule.startswith("!")
+        pattern = rule.removeprefix("!").rstrip("/")
+        if fnmatch.fnmatch(path, pattern) or fnmatch.fnmatch(path, f"{pattern}/*"):
+            keep = negated
+    return keep
+
+
+def test_only_the_artifact_and_sources_enter_the_image(bake: Bake) -> None:
+    text = (bake() / ".dockerignore").read_text()
+    rules = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+    assert _dockerignore_keeps(rules, "artifacts/model.zip")
+    assert _dockerignore_keeps(rules, "src/demand_model/serve.py")
+    for secret in (
+        "artifacts/.model.zip.partial",
+        "artifacts/creds.json",
+        ".env.prod",
+        "data/sample/demand.csv",
+    ):
+        assert not _dockerignore_keeps(rules, secret), secret
+
+
+def test_git_ignores_every_env_file(bake: Bake, tmp_path: Path) -> None:
+    (tmp_path / ".gitignore").write_bytes((bake() / ".gitignore").read_bytes())
+    run(["git", "init", "-q"], cwd=tmp_path)
+    names = [".env", ".env.local", ".env.prod", ".env.example"]
+    for name in names:
+        (tmp_path / name).write_text("SECRET=1\n")
+    ignored = subprocess.run(
+        ["git", "check-ignore", *names], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ignored.stdout.split() == [".env", ".env.local", ".env.prod"]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-from conftest import CHOICES, HOOKS_DIR, TEMPLATE_PROJECT_DIR, bake_into
+from conftest import CHOICES, HOOKS_DIR, TEMPLATE_DIR, TEMPLATE_PROJECT_DIR, bake_into, tool
 from cookiecutter.exceptions import FailedHookException
 from packaging.version import Version
 
@@ -31,7 +34,6 @@ DEPENDENCY_NAMES = [
     "click",
     "rich",
     "skops",
-    "httpx",
     "pytest",
     "mypy",
     "ruff",
@@ -255,23 +257,28 @@ def test_validate_reports_every_problem_once(pre_hook: ModuleType) -> None:
     ]
 
 
-def test_main_prints_errors_to_stderr(
-    pre_hook: ModuleType, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert pre_hook.main({**VALID_CONTEXT, "version": "v1", "module_name": "os"}) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    error_lines = [line for line in err.splitlines() if line.startswith("ERROR: ")]
-    assert len(error_lines) == 2
-    assert error_lines[0].startswith("ERROR: module_name 'os' is invalid")
-    assert error_lines[1].startswith("ERROR: version 'v1' is invalid")
+def test_checked_project_dir_raises_one_line_per_problem(pre_hook: ModuleType) -> None:
+    with pytest.raises(FailedHookException) as error:
+        pre_hook.checked_project_dir({**VALID_CONTEXT, "version": "v1", "module_name": "os"})
+    lines = str(error.value).splitlines()
+    assert lines[0].startswith("ERROR: module_name 'os' is invalid")
+    assert lines[1].startswith("ERROR: version 'v1' is invalid")
+    assert lines[2] == "Aborting: 2 invalid answer(s); nothing was generated."
 
 
-def test_main_is_silent_on_success(
-    pre_hook: ModuleType, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert pre_hook.main(VALID_CONTEXT) == 0
-    assert capsys.readouterr() == ("", "")
+def test_checked_project_dir_returns_the_slug(pre_hook: ModuleType) -> None:
+    assert pre_hook.checked_project_dir(VALID_CONTEXT, VALID_CONTEXT) == "demand-model"
+
+
+def test_template_syntax_in_a_raw_answer_is_refused(pre_hook: ModuleType) -> None:
+    raw = {**VALID_CONTEXT, "project_name": "{{ 7*7 }} Model"}
+    with pytest.raises(FailedHookException, match=r"project_name .* holds template syntax"):
+        pre_hook.checked_project_dir({**VALID_CONTEXT, "project_name": "49 Model"}, raw)
+
+
+def test_reserved_names_cover_the_standard_library_of_this_python(pre_hook: ModuleType) -> None:
+    public = {name for name in sys.stdlib_module_names if not name.startswith("_")}
+    assert public <= set(pre_hook.RESERVED_IMPORT_NAMES)
 
 
 # --------------------------------------------------------------------------- bakes that must fail
@@ -291,40 +298,79 @@ INVALID_ANSWERS = [
     ("author_email", "you at example"),
     ("version", "1.0-beta"),
     ("author_name", 'A """b\\'),  # must survive being rendered into the hook
+    ("module_name", "joblib"),  # transitive dependencies too
+    ("module_name", "uv"),
+    ("module_name", "yaml"),
+    ("module_name", "cgi"),  # standard library of Python 3.11/3.12, gone in 3.13
+    ("module_name", "con"),
+    ("project_slug", "nul"),
+    ("project_slug", "scikit-learn"),
+    ("project_slug", "pip"),
+    ("project_slug", "python3"),
+    ("project_slug", ""),
+    ("project_slug", "."),
+    ("project_slug", ".."),
+    ("project_slug", "a/b"),
+    ("project_slug", "../outside/x"),
+    ("project_slug", "a" * 240),
+    ("project_name", "Demand \u202eModel"),
+    ("project_name", "Demand\u2028Model"),
+    ("description", "zero\u200bwidth"),
+    ("project_name", "Model {{ 7*7 }}"),
 ]
 
 
 @pytest.mark.parametrize(
     ("field", "value"), INVALID_ANSWERS, ids=[f"{f}={v}" for f, v in INVALID_ANSWERS]
 )
-def test_invalid_answer_stops_bake(
-    tmp_path: Path,
-    capfd: pytest.CaptureFixture[str],
-    field: str,
-    value: str,
-) -> None:
-    output_dir = tmp_path / "out"
+def test_invalid_answer_stops_bake(tmp_path: Path, field: str, value: str) -> None:
+    output_dir = tmp_path / "out" / "deeper"
+    output_dir.mkdir(parents=True)
     answers = {field: value}
     if field == "project_slug":
         answers["module_name"] = "demand_model"  # else derived from the bad slug: 2nd error
-    with pytest.raises(FailedHookException):
+    with pytest.raises(FailedHookException) as error:
         bake_into(output_dir, **answers)
-    _, err = capfd.readouterr()
-    error_lines = [line for line in err.splitlines() if line.startswith("ERROR: ")]
-    assert len(error_lines) == 1, err
-    assert error_lines[0].startswith(f"ERROR: {field} {value!r} is invalid"), err
-    assert list(output_dir.iterdir()) == [], "the failed bake left files behind"
+    error_lines = [line for line in str(error.value).splitlines() if line.startswith("ERROR: ")]
+    assert len(error_lines) == 1, str(error.value)
+    assert error_lines[0].startswith(f"ERROR: {field} "), str(error.value)
+    left = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+    assert left == ["out", "out/deeper"], "the failed bake left files or folders behind"
 
 
-def test_all_problems_reported_in_one_bake(
-    tmp_path: Path, capfd: pytest.CaptureFixture[str]
-) -> None:
+@pytest.mark.parametrize("name", ["\U0001f680", "   ", "!!!"])
+def test_a_name_with_no_usable_characters_is_refused(tmp_path: Path, name: str) -> None:
+    with pytest.raises(FailedHookException, match="ERROR: project_"):
+        bake_into(tmp_path, project_name=name)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_all_problems_reported_in_one_bake(tmp_path: Path) -> None:
     output_dir = tmp_path / "out"
-    with pytest.raises(FailedHookException):
+    with pytest.raises(FailedHookException) as error:
         bake_into(output_dir, project_slug="Bad", module_name="os", version="x")
-    _, err = capfd.readouterr()
-    assert len([line for line in err.splitlines() if line.startswith("ERROR: ")]) == 3, err
+    assert len([line for line in str(error.value).splitlines() if line.startswith("ERROR: ")]) == 3
     assert list(output_dir.iterdir()) == []
+
+
+def test_the_command_line_prints_the_errors_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [
+            tool("cookiecutter"),
+            "--no-input",
+            "-o",
+            str(tmp_path),
+            str(TEMPLATE_DIR),
+            "module_name=pandas",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.splitlines()[0].startswith("ERROR: module_name 'pandas' is invalid")
+    assert list(tmp_path.iterdir()) == []
 
 
 # --------------------------------------------------------------------------- post-generation hook
@@ -430,7 +476,7 @@ def test_post_main_reports_failure(
 # --------------------------------------------------------------------------- hook sources
 
 
-@pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
+@pytest.mark.parametrize("name", ["post_gen_project"])
 def test_jinja_only_in_main_block(name: str) -> None:
     """The logic sits in a raw block; template syntax appears only in the __main__ block."""
     lines = (HOOKS_DIR / f"{name}.py").read_text(encoding="utf-8").splitlines()
@@ -440,3 +486,15 @@ def test_jinja_only_in_main_block(name: str) -> None:
     for line in lines[1:end]:
         assert "{{" not in line, line
         assert "{%" not in line, line
+
+
+def test_reserved_names_cover_every_pinned_distribution(pre_hook: ModuleType) -> None:
+    """The lock is the truth: a pin without a reserved entry fails here (`make lock`)."""
+    pins = (TEMPLATE_PROJECT_DIR / "requirements-dev.txt").read_text(encoding="utf-8")
+    pinned = {
+        re.sub(r"[-_.]+", "-", name.lower())
+        for name in re.findall(r"^([A-Za-z0-9][\w.-]*)==", pins, re.M)
+    }
+    assert pinned
+    assert pinned <= set(pre_hook.RESERVED_COMMANDS)
+    assert {name.replace("-", "_") for name in pinned} <= set(pre_hook.RESERVED_IMPORT_NAMES)

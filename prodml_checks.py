@@ -1,13 +1,14 @@
-# {% raw %}  <- everything up to the matching endraw is plain Python, never rendered.
-"""Validate the cookiecutter answers before any project file is written.
+"""Check the cookiecutter answers before anything is written, one clear line per problem.
 
-Cookiecutter renders this file with Jinja and runs it in the (already created)
-project directory. On a non-zero exit cookiecutter deletes that directory again,
-so a bad answer leaves nothing behind.
+Cookiecutter loads this module as a Jinja extension (`_extensions` in cookiecutter.json). The
+project directory's name calls `checked_project_dir(...)`, which cookiecutter renders before it
+creates that directory: so an empty slug, `..`, `a/b` or a name too long for the file system is
+refused with nothing left behind, which a pre-generation hook (run inside the new directory)
+cannot do. The failure is a `FailedHookException`, which cookiecutter's command line prints as
+its message alone, without a traceback.
 
-The validation logic lives in plain typed functions so the tests can import this
-file directly (``importlib``) and exercise them. The answers are injected only in
-the ``__main__`` block at the bottom: that is the only place Jinja syntax may appear.
+The checks are plain typed functions, tested directly (tests/test_hooks.py). The reserved names
+come from `reserved_names.json`, regenerated from the generated project's lock by `make lock`.
 """
 
 from __future__ import annotations
@@ -16,41 +17,35 @@ import json
 import keyword
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
 
-# Top-level import names the generated project depends on (runtime and dev tools).
-# A package with one of these names would shadow the dependency on ``sys.path``.
-RESERVED_IMPORT_NAMES: frozenset[str] = frozenset(
-    {
-        "click",
-        "fastapi",
-        "httpx",
-        "hypothesis",
-        "mypy",
-        "numpy",
-        "onnx",
-        "onnxruntime",
-        "pandas",
-        "prometheus_client",
-        "pyarrow",
-        "pydantic",
-        "pydantic_settings",
-        "pytest",
-        "pythonjsonlogger",
-        "rich",
-        "ruff",
-        "schemathesis",
-        "scipy",
-        "skl2onnx",
-        "sklearn",
-        "skops",
-        "starlette",
-        "typer",
-        "uvicorn",
-        "test",
-        "tests",
-    }
+from cookiecutter.exceptions import FailedHookException
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+_RESERVED = json.loads((Path(__file__).parent / "reserved_names.json").read_text(encoding="utf-8"))
+#: A package with one of these names would shadow a dependency or the standard library.
+RESERVED_IMPORT_NAMES: frozenset[str] = (
+    frozenset(_RESERVED["import_names"])
+    | frozenset(_RESERVED["stdlib"])
+    | frozenset(
+        name.replace("-", "_") for name in _RESERVED["distributions"]
+    )  # Windows-only pins too
 )
+#: A command or distribution with one of these names would clash with one the project installs.
+RESERVED_COMMANDS: frozenset[str] = frozenset(_RESERVED["distributions"]) | frozenset(
+    _RESERVED["scripts"]
+)
+#: Names Windows reserves for devices, whatever the extension (the pins promise Windows).
+WINDOWS_DEVICES: frozenset[str] = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
+)
+MAX_NAME = 64
+MAX_TEXT = 200
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MODULE_RE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -88,7 +83,11 @@ VERSION_ALLOWED = (
     "use a PEP 440 public version in canonical form such as '0.1.0', '1.0.0rc1', "
     "'2.1.post1' or '0.2.0.dev3'"
 )
-TEXT_ALLOWED = "use a single line without double quotes, backslashes or control characters"
+TEXT_ALLOWED = (
+    f"use a single line of at most {MAX_TEXT} characters without double quotes, backslashes, "
+    "template syntax ({{, {%, {#) or control characters"
+)
+JINJA_RE = re.compile(r"\{[{%#]|[}%#]\}")
 
 
 def _invalid(field: str, value: str, reason: str, allowed: str) -> str:
@@ -98,7 +97,17 @@ def _invalid(field: str, value: str, reason: str, allowed: str) -> str:
 
 def validate_slug(value: str) -> str | None:
     """Return an error message for a bad ``project_slug``, or None when it is fine."""
+    if len(value) > MAX_NAME:
+        return _invalid(
+            "project_slug", value, f"it is longer than {MAX_NAME} characters", SLUG_ALLOWED
+        )
     if SLUG_RE.fullmatch(value):
+        if value in WINDOWS_DEVICES:
+            return _invalid("project_slug", value, "Windows reserves it for a device", SLUG_ALLOWED)
+        if value in RESERVED_COMMANDS:
+            return _invalid(
+                "project_slug", value, "a dependency or command of the project has it", SLUG_ALLOWED
+            )
         return None
     if not value:
         reason = "it is empty"
@@ -117,14 +126,18 @@ def validate_slug(value: str) -> str | None:
 
 def validate_module_name(value: str) -> str | None:
     """Return an error message for a bad ``module_name``, or None when it is fine."""
-    if not value.isidentifier():
+    if len(value) > MAX_NAME:
+        reason = f"it is longer than {MAX_NAME} characters"
+    elif not value.isidentifier():
         reason = "it is not a valid Python identifier"
     elif keyword.iskeyword(value):
         reason = "it is a Python keyword"
     elif not MODULE_RE.fullmatch(value):
         reason = "it is not lowercase snake_case starting with a letter"
-    elif value in sys.stdlib_module_names:
-        reason = "it shadows the standard library module of the same name"
+    elif value in WINDOWS_DEVICES:
+        reason = "Windows reserves it for a device"
+    elif value in sys.stdlib_module_names or value in _RESERVED["stdlib"]:
+        reason = "it shadows a standard library module of a supported Python"
     elif value in RESERVED_IMPORT_NAMES:
         reason = "it shadows a package the project imports or runs"
     else:
@@ -150,6 +163,18 @@ def validate_text(field: str, value: str) -> str | None:
     """Return an error message when a free-text answer cannot be embedded safely."""
     if not value.strip():
         return _invalid(field, value, "it is empty", TEXT_ALLOWED)
+    if len(value) > MAX_TEXT:
+        return _invalid(
+            field, value[:40] + "...", f"it is longer than {MAX_TEXT} characters", TEXT_ALLOWED
+        )
+    invisible = [
+        c for c in value if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}
+    ]
+    if invisible:
+        shown = ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(invisible))
+        return _invalid(
+            field, value, f"it holds control or invisible characters: {shown}", TEXT_ALLOWED
+        )
     if FORBIDDEN_TEXT_CHARS_RE.search(value):
         return _invalid(field, value, "", TEXT_ALLOWED)
     return None
@@ -183,18 +208,35 @@ def validate(context: Mapping[str, object]) -> list[str]:
     return errors
 
 
-def main(context: Mapping[str, object]) -> int:
-    """Print every problem to stderr as one ``ERROR:`` line; return the exit status."""
-    errors = validate(context)
-    for error in errors:
-        print(f"ERROR: {error}", file=sys.stderr)
+def template_syntax(raw: Mapping[str, object], defaults: Mapping[str, object]) -> list[str]:
+    """Answers that held template syntax before cookiecutter rendered them ('{{ 7*7 }}': 49)."""
+    return [
+        _invalid(
+            field,
+            str(value),
+            "it holds template syntax, which cookiecutter would evaluate",
+            TEXT_ALLOWED,
+        )
+        for field, value in raw.items()
+        if isinstance(value, str) and value != defaults.get(field) and JINJA_RE.search(value)
+    ]
+
+
+def checked_project_dir(answers: Mapping[str, Any], raw: Mapping[str, Any] | None = None) -> str:
+    """The project directory's name once every answer is valid; else FailedHookException, one line
+    per problem."""
+    defaults = json.loads((Path(__file__).parent / "cookiecutter.json").read_text(encoding="utf-8"))
+    errors = template_syntax(raw or {}, defaults) + validate(answers)
     if errors:
-        print(f"Aborting: {len(errors)} invalid answer(s); nothing was generated.", file=sys.stderr)
-        return 1
-    return 0
+        lines = [f"ERROR: {error}" for error in errors]
+        lines.append(f"Aborting: {len(errors)} invalid answer(s); nothing was generated.")
+        raise FailedHookException("\n".join(lines))
+    return str(answers["project_slug"])
 
 
-# {% endraw %}
-if __name__ == "__main__":
-    # Rendered by cookiecutter; ``tojson`` makes any answer a safe string literal.
-    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))
+class AnswersCheck(Extension):
+    """Makes `checked_project_dir` callable from the template's directory name."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.globals["checked_project_dir"] = checked_project_dir
