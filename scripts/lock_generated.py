@@ -6,14 +6,15 @@
 The pins are compiled from a *baked* project, because the template's pyproject.toml is a Jinja
 template that uv cannot read. The script
 
-1. copies the template (cookiecutter.json, hooks/ and the project directory, without caches)
-   to a temporary directory and bakes it with the default answers;
+1. copies the template (cookiecutter.json, the answer checks, hooks/ and the project directory,
+   without caches) to a temporary directory and bakes it with the default answers;
 2. runs the baked project's own ``scripts/lock.py`` there (the same code as ``make lock`` in a
    generated project), with the current pins as preferences;
 3. writes requirements.txt, requirements-dev.txt and requirements-build.txt back into the
    template, with the baked project name in uv's ``# via <name> (pyproject.toml)`` comments
    replaced by ``{{ cookiecutter.project_slug }}``, and the pre-commit hook versions updated to
-   the new pins.
+   the new pins;
+4. regenerates reserved_names.json from the new lock (``scripts/reserved_names.py``).
 
 Runs with the template's dev environment (cookiecutter and uv).
 """
@@ -49,7 +50,8 @@ def bake_default(workdir: Path) -> Path:
 
     template = workdir / "template"
     template.mkdir()
-    shutil.copy2(TEMPLATE_DIR / "cookiecutter.json", template)
+    for name in ("cookiecutter.json", "prodml_checks.py", "reserved_names.json"):
+        shutil.copy2(TEMPLATE_DIR / name, template)
     shutil.copytree(TEMPLATE_DIR / "hooks", template / "hooks", ignore=IGNORED)
     shutil.copytree(TEMPLATE_DIR / PROJECT_TEMPLATE, template / PROJECT_TEMPLATE, ignore=IGNORED)
     # Keep cookiecutter away from the user's config and replay directory.
@@ -123,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         if synced != text:
             config.write_text(synced, encoding="utf-8")
             print(f"updated the hook versions in {PROJECT_TEMPLATE}/{PRE_COMMIT_CONFIG}")
-    return 0
+        reserved = load_module(TEMPLATE_DIR / "scripts" / "reserved_names.py")
+        return int(reserved.main([str(project)]))
 
 
 if __name__ == "__main__":

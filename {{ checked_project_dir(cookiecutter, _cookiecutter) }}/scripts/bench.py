@@ -194,7 +194,7 @@ def serve(port: int) -> None:
     async def noop() -> Response:
         return Response(NOOP_BODY, media_type="application/json")
 
-    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False)
+    uvicorn.run(app, host="127.0.0.1", port=port, log_config=None, access_log=False, loop="asyncio", http="httptools")
 
 
 def free_port() -> int:

@@ -9,6 +9,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -315,9 +316,15 @@ def test_invented_methods_share_one_metrics_label(client: TestClient) -> None:
 
 @pytest.fixture
 def server(settings: Settings) -> Iterator[str]:
-    """The app behind a real uvicorn on 127.0.0.1 (what a client's socket sees), stopped after the test."""
+    with running(settings.model_copy(update={"body_timeout_seconds": 0.5})) as base:
+        yield base
+
+
+@contextmanager
+def running(settings: Settings) -> Iterator[str]:
+    """The app behind a real uvicorn on 127.0.0.1 (what a client's socket sees), stopped afterwards."""
     config = uvicorn.Config(
-        create_app(settings.model_copy(update={"body_timeout_seconds": 0.5})),
+        create_app(settings),
         host="127.0.0.1",
         port=0,
         log_config=None,
@@ -329,10 +336,12 @@ def server(settings: Settings) -> Iterator[str]:
     deadline = time.monotonic() + 30
     while not instance.started and time.monotonic() < deadline:
         time.sleep(0.01)
-    port = instance.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=30)
+    try:
+        port = instance.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        instance.should_exit = True
+        thread.join(timeout=30)
 
 
 def test_an_oversized_request_is_answered_413_not_reset(
@@ -345,6 +354,25 @@ def test_an_oversized_request_is_answered_413_not_reset(
         urllib.request.urlopen(request, timeout=30)
     error.value.close()
     assert error.value.code == 413
+
+
+def test_overload_is_shed_with_503_while_probes_answer(settings: Settings, record: dict[str, Any]) -> None:
+    """With the limit reached (a request stalled mid-body), the next one is refused at once and
+    the health probe still answers: nothing queues behind a busy worker."""
+    with running(settings.model_copy(update={"max_concurrent_requests": 1})) as base:
+        host, port = base.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as stalled:
+            stalled.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n")
+            stalled.sendall(b"Content-Length: 1000\r\n\r\n{")
+            time.sleep(0.2)  # let the server take it in
+            body = json.dumps({"records": [record]}).encode()
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                urllib.request.urlopen(urllib.request.Request(f"{base}/predict", data=body, headers=JSON), timeout=10)
+            refused.value.close()
+            assert refused.value.code == 503
+            assert refused.value.headers["Retry-After"] == "1"
+            with urllib.request.urlopen(f"{base}/health", timeout=10) as health:
+                assert health.status == 200
 
 
 def test_a_client_that_stops_sending_gets_408(server: str) -> None:

@@ -59,6 +59,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     max_records: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    # Requests with a body in progress at once, per worker; more get 503 + Retry-After at once
+    # (load shedding), which keeps the health probes fast under overload.
+    max_concurrent_requests: int = Field(default=32, ge=1)
     # A client that stops sending its request body for this long gets 408 (frees the connection).
     body_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # Idle keep-alive connections are closed after this long (uvicorn's timeout_keep_alive).

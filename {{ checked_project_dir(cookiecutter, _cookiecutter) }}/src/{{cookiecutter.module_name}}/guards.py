@@ -5,7 +5,10 @@ answers, each with a JSON body `{"detail": "..."}` saying what is allowed:
 - 415 when the body is not declared as `application/json` (UTF-8), or is compressed;
 - 413 when the body exceeds `max_bytes`, after reading and discarding it up to a bound so that
   ordinary clients (which send the whole body before reading) see the answer, not a reset;
-- 408 when the client stops sending the body for `timeout` seconds.
+- 408 when the client stops sending the body for `timeout` seconds;
+- 503, with `Retry-After`, while `max_busy` such requests are already in progress: under
+  overload a request is refused at once instead of queueing behind the others, so the event loop
+  stays free for the probes (`/health`, `/ready` have no body and are never refused).
 `parse_json` reads a body as strict JSON: a duplicated key, nesting too deep for the parser or
 a number too long to convert is a JSON error naming the cause, not a silent choice or a crash.
 """
@@ -28,8 +31,9 @@ ACCEPTED_TYPE = "application/json"
 class RequestGuard:
     """Refuses bodies that are not plain JSON (415), too large (413) or too slow (408)."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float) -> None:
-        self.app, self.max_bytes, self.timeout = app, max_bytes, timeout
+    def __init__(self, app: ASGIApp, max_bytes: int, timeout: float, max_busy: int) -> None:
+        self.app, self.max_bytes, self.timeout, self.max_busy = app, max_bytes, timeout, max_busy
+        self.busy = 0  # requests with a body in progress; one event loop, so no lock is needed
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"}:
@@ -46,6 +50,17 @@ class RequestGuard:
                 await self._drain(receive)
             await _answer(413, self._too_large(int(declared)), scope, receive, send)
             return
+        if self.busy >= self.max_busy:
+            busy = f"{self.busy} requests in progress, the limit (max_concurrent_requests): retry shortly"
+            await _answer(503, busy, scope, receive, send, headers={"Retry-After": "1"})
+            return
+        self.busy += 1
+        try:
+            await self._guarded(scope, receive, send)
+        finally:
+            self.busy -= 1
+
+    async def _guarded(self, scope: Scope, receive: Receive, send: Send) -> None:
         received = 0
 
         async def guarded_receive() -> Message:
@@ -91,8 +106,10 @@ def _media_type_problem(headers: dict[bytes, bytes]) -> str | None:
     return None
 
 
-async def _answer(status: int, detail: str, scope: Scope, receive: Receive, send: Send) -> None:
-    await JSONResponse({"detail": detail}, status_code=status)(scope, receive, send)
+async def _answer(
+    status: int, detail: str, scope: Scope, receive: Receive, send: Send, *, headers: dict[str, str] | None = None
+) -> None:
+    await JSONResponse({"detail": detail}, status_code=status, headers=headers)(scope, receive, send)
 
 
 def parse_json(body: bytes) -> Any:

@@ -194,7 +194,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers={RequestValidationError: _invalid_request, StarletteHTTPException: _http_error},
     )
     app.router.route_class = StrictJSONRoute
-    app.add_middleware(RequestGuard, max_bytes=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
+    app.add_middleware(
+        RequestGuard,
+        max_bytes=settings.max_body_bytes,
+        timeout=settings.body_timeout_seconds,
+        max_busy=settings.max_concurrent_requests,
+    )
     app.add_middleware(RequestTelemetry, metrics=metrics)
 
     def loaded_model() -> DemandModel:
@@ -244,7 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             408: {"model": Problem, "description": "The body did not arrive within `body_timeout_seconds`."},
             413: {"model": Problem, "description": "The body exceeds `max_body_bytes`."},
             415: {"model": Problem, "description": "The body is not `application/json` (UTF-8, uncompressed)."},
-            **NO_MODEL,
+            503: {"model": Problem, "description": "No model is loaded, or `max_concurrent_requests` are in progress."},
         },
     )
     async def predict(body: PredictRequest) -> PredictResponse:
