@@ -45,7 +45,8 @@ WINDOWS_DEVICES: frozenset[str] = frozenset(
     | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
 )
 MAX_NAME = 64
-MAX_TEXT = 200
+#: Longest text answers; the name is shorter, as the default description embeds it.
+MAX_TEXT = {"project_name": 100, "author_name": 100, "description": 200}
 
 SLUG_RE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 MODULE_RE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
@@ -84,8 +85,8 @@ VERSION_ALLOWED = (
     "'2.1.post1' or '0.2.0.dev3'"
 )
 TEXT_ALLOWED = (
-    f"use a single line of at most {MAX_TEXT} characters without double quotes, backslashes, "
-    "template syntax ({{, {%, {#) or control characters"
+    "use a single line (a name of at most 100 characters, a description of 200) without double "
+    "quotes, backslashes, template syntax ({{, {%, {#) or control characters"
 )
 JINJA_RE = re.compile(r"\{[{%#]|[}%#]\}")
 
@@ -163,9 +164,10 @@ def validate_text(field: str, value: str) -> str | None:
     """Return an error message when a free-text answer cannot be embedded safely."""
     if not value.strip():
         return _invalid(field, value, "it is empty", TEXT_ALLOWED)
-    if len(value) > MAX_TEXT:
+    limit = MAX_TEXT.get(field, 200)
+    if len(value) > limit:
         return _invalid(
-            field, value[:40] + "...", f"it is longer than {MAX_TEXT} characters", TEXT_ALLOWED
+            field, value[:40] + "...", f"it is longer than {limit} characters", TEXT_ALLOWED
         )
     invisible = [
         c for c in value if unicodedata.category(c) in {"Cc", "Cf", "Zl", "Zp", "Co", "Cs", "Cn"}

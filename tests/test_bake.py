@@ -410,3 +410,10 @@ def test_git_ignores_every_env_file(bake: Bake, tmp_path: Path) -> None:
         ["git", "check-ignore", *names], cwd=tmp_path, capture_output=True, text=True
     )
     assert ignored.stdout.split() == [".env", ".env.local", ".env.prod"]
+
+
+def test_the_default_description_follows_the_name(bake: Bake) -> None:
+    project = bake(project_name="Churn Model")
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["description"].startswith("Churn Model: ")
+    assert "demand" not in pyproject["project"]["description"].lower()

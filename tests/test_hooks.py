@@ -313,8 +313,8 @@ INVALID_ANSWERS = [
     ("project_slug", "a/b"),
     ("project_slug", "../outside/x"),
     ("project_slug", "a" * 240),
-    ("project_name", "Demand \u202eModel"),
-    ("project_name", "Demand\u2028Model"),
+    ("author_name", "Ada \u202eLovelace"),  # the name would also spoil the derived description
+    ("author_name", "Ada\u2028Lovelace"),
     ("description", "zero\u200bwidth"),
     ("project_name", "Model {{ 7*7 }}"),
 ]

@@ -14,11 +14,18 @@ import pytest
 import skops.io
 from sklearn.linear_model import LinearRegression
 
-from {{ cookiecutter.module_name }}.artifact import MAX_MEMBER_BYTES, ONNX_TOLERANCE, ArtifactError, load, save
+from {{ cookiecutter.module_name }}.artifact import (
+    MAX_MEMBER_BYTES,
+    ONNX_TOLERANCE,
+    ArtifactError,
+    content_digest,
+    load,
+    save,
+)
 from {{ cookiecutter.module_name }}.data import Split
 from {{ cookiecutter.module_name }}.estimator import MonotonicLinearRegression, to_onnx
 from {{ cookiecutter.module_name }}.features import PRICE_FEATURES, build_features, columns_from_frame
-from {{ cookiecutter.module_name }}.model import DemandModel, evaluate
+from {{ cookiecutter.module_name }}.model import DemandModel, evaluate, train
 
 PRICE_GRID = np.linspace(0.2, 5.0, 40)  # multiples of the base price, far beyond the training range
 
@@ -74,7 +81,7 @@ def test_artifact_carries_what_inference_and_audit_need(model: DemandModel) -> N
     assert {"numpy", "pandas", "scikit-learn", "python"} <= set(meta["library_versions"])
     assert len(meta["data_fingerprint"]) == 64
     assert set(meta["sha256"]) == {"model.skops", "model.onnx"}
-    assert meta["model_version"].endswith(meta["sha256"]["model.skops"][:12])
+    assert meta["model_version"].endswith(content_digest(skops.io.dumps(model.regressor))[:12])
     assert model.backend == "onnxruntime"
 
 
@@ -315,3 +322,12 @@ def test_a_signing_key_is_required_and_checked(model: DemandModel, tmp_path: Pat
         assert "signature" in archive.namelist()
     with pytest.raises(ArtifactError, match="not signed"):
         load(forged, key=b"secret")
+
+
+def test_the_same_data_and_settings_give_the_same_version(split: Split, tmp_path: Path) -> None:
+    first = save(train(split, alphas=(0.0, 1.0)), tmp_path / "a.zip")
+    second = save(train(split, alphas=(0.0, 1.0)), tmp_path / "b.zip")
+    other = save(train(split, alphas=(10.0,)), tmp_path / "c.zip")
+    assert first == second
+    assert other != first
+    assert load(tmp_path / "b.zip").version == first

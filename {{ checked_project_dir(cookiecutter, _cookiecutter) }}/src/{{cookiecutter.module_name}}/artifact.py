@@ -2,7 +2,9 @@
 
 It holds `metadata.json`, the regressor as skops (the reference; loading it never runs code
 from the file) and, when skl2onnx can convert it, the same regressor as ONNX. The metadata
-lists a sha256 of every other member, and the model version is derived from the regressor's.
+lists a sha256 of every other member. The model version is derived from the regressor's
+content (`content_digest`), so the same data and settings give the same version, and two
+artifacts with the same version hold the same model.
 
 What `load` checks, and what that protects against:
 - every member is listed, has its listed sha256 and a bounded size; the metadata has every
@@ -22,6 +24,7 @@ import hmac
 import io
 import json
 import logging
+import re
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -80,7 +83,7 @@ def package(model: DemandModel, key: bytes | None = None) -> tuple[bytes, str]:
     except (MissingConverter, MissingShapeCalculator, OnnxError) as error:
         logger.warning("no ONNX graph in the artifact, predictions will use scikit-learn: %s", error)
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    model_version = _version(digests["model.skops"])
+    model_version = _version(content_digest(files["model.skops"]))
     metadata = json.dumps(model.metadata | {"sha256": digests, "model_version": model_version}, indent=2, default=str)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -100,8 +103,29 @@ def save(model: DemandModel, path: Path, key: bytes | None = None) -> str:
     return model_version
 
 
-def _version(skops_digest: str) -> str:
-    return f"{__version__}+{skops_digest[:12]}"
+def _version(digest: str) -> str:
+    return f"{__version__}+{digest[:12]}"
+
+
+_SKOPS_ID = re.compile(r'("__id__": |"file": ")(\d+)')
+
+
+def content_digest(payload: bytes) -> str:
+    """A sha256 of what a skops payload holds, not of how it was written.
+
+    skops names members and nodes after Python object ids, which change on every run; here each
+    id becomes its order of first appearance, and the arrays are hashed in that order.
+    """
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        schema = archive.read("schema.json").decode("utf-8")
+        order: dict[str, int] = {}
+        for _, number in _SKOPS_ID.findall(schema):
+            order.setdefault(number, len(order))
+        digest = hashlib.sha256(_SKOPS_ID.sub(lambda m: f"{m[1]}#{order[m[2]]}", schema).encode())
+        for number in order:
+            if f"{number}.npy" in archive.namelist():
+                digest.update(archive.read(f"{number}.npy"))
+    return digest.hexdigest()
 
 
 def _sign(key: bytes, metadata: bytes) -> str:
@@ -125,7 +149,7 @@ def load(path: Path, *, use_onnx: bool = True, key: bytes | None = None) -> Dema
         regressor = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
     except Exception as error:  # skops raises many types for a malformed payload
         raise ArtifactError(f"{path} holds a regressor skops cannot load ({error})") from error
-    _check_guarantee(path, regressor, metadata)
+    _check_guarantee(path, regressor, metadata, files["model.skops"])
     model = DemandModel(regressor, metadata.model_dump())
     if not use_onnx:
         return model
@@ -195,7 +219,7 @@ def _check_compatible(path: Path, metadata: ArtifactMetadata) -> None:
         raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
 
 
-def _check_guarantee(path: Path, regressor: object, metadata: ArtifactMetadata) -> None:
+def _check_guarantee(path: Path, regressor: object, metadata: ArtifactMetadata, payload: bytes) -> None:
     """What the demand guarantee rests on: the regressor's type, its constraints, its coefficients."""
     if type(regressor) is not MonotonicLinearRegression:
         raise ArtifactError(
@@ -211,7 +235,7 @@ def _check_guarantee(path: Path, regressor: object, metadata: ArtifactMetadata) 
     if broken.any():
         names = [FEATURE_NAMES[i] for i in np.flatnonzero(broken)]
         raise ArtifactError(f"{path} holds coefficients that break their constraints ({names}): refusing to load it")
-    if metadata.model_version != _version(metadata.sha256["model.skops"]):
+    if metadata.model_version != _version(content_digest(payload)):
         raise ArtifactError(f"{path} claims version {metadata.model_version}, which does not match its regressor")
 
 
