@@ -399,8 +399,14 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
         answer = http("POST", f"{container.url}/predict", {"records": [record]})
         assert answer.status == 200, answer.body
         assert answer.body["model_version"]
-        # onnxruntime runs inside the slim image (its wheel needs no system libraries).
-        assert http("GET", f"{container.url}/metadata").body["inference_backend"] == "onnxruntime"
+        # A linear model is served on NumPy (backend "auto"); onnxruntime, the backend for other
+        # models, must run inside the slim image too (its wheel needs no system libraries).
+        assert http("GET", f"{container.url}/metadata").body["inference_backend"] == "numpy"
+        load_onnx = (
+            f"from pathlib import Path; from {project.module}.artifact import load; "
+            "print(load(Path('/app/artifacts/model.zip'), backend='onnx').backend)"
+        )
+        assert container.exec("python", "-c", load_onnx).strip() == "onnxruntime"
         (prediction,) = answer.body["predictions"]
         assert prediction["product_id"] == record["product_id"]
         assert prediction["units"] >= 0

@@ -13,7 +13,7 @@ Each measurement is set against the floor it cannot beat, and the ratio is what 
   process on `--rows` and on `--large-rows` rows (memory should stay flat as files grow).
 * optimizer: candidate (row, price) pairs evaluated per second by `postprocess.optimize_prices`,
   against the raw regressor on the candidates' feature matrix built beforehand.
-* inference (no target, to choose `use_onnx`): the regressor alone on 1 row and on one batch
+* inference (no target, to choose `inference_backend`): the regressor alone on 1 row and on one batch
   chunk of rows, by onnxruntime and by NumPy.
 
 Benchmarks are not tests: a missed target is reported as MISS and the exit status stays 0. It is 1
@@ -438,14 +438,15 @@ def bench_optimizer(sizes: Sizes, settings: Settings, model: DemandModel) -> dic
 
 def bench_inference(sizes: Sizes, settings: Settings) -> dict[str, Any]:
     """Seconds per call of the regressor alone, by each backend, on 1 row and on one batch chunk."""
-    onnx = load(settings.artifact_path)
-    if onnx.backend != "onnxruntime":
-        raise BenchError(f"{settings.artifact_path} holds no ONNX graph: retrain the model")
+    try:
+        onnx = load(settings.artifact_path, backend="onnx")
+    except ArtifactError as error:
+        raise BenchError(f"{error}: the inference comparison needs it") from error
     reference = replace(onnx, session=None)  # the same model on NumPy
     chunk = min(settings.batch_chunk_rows, sizes.rows)
     features = build_features(columns_from_frame(validate(generate(chunk, SEED))))
     result: dict[str, Any] = {"chunk_rows": chunk}
-    for name, model in (("onnxruntime", onnx), ("scikit-learn", reference)):
+    for name, model in (("onnxruntime", onnx), ("numpy", reference)):
         for label, matrix in (("one_row_s", features[:1]), ("chunk_s", features)):
             action = partial(model.raw_predict, matrix)
             result.setdefault(name, {})[label] = best_seconds(action, sizes.repeats, sizes.budget)
@@ -501,7 +502,7 @@ def table(report: dict[str, Any]) -> str:
     rows.insert(1, tuple("-" * width for width in widths))
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
     inference = report["inference"]
-    onnx, numpy = inference["onnxruntime"], inference["scikit-learn"]
+    onnx, numpy = inference["onnxruntime"], inference["numpy"]
     lines.append(
         f"\nregressor alone (served by {report['inference_backend']}): 1 row {onnx['one_row_s'] * 1e6:.1f} us on "
         f"onnxruntime, {numpy['one_row_s'] * 1e6:.1f} us on NumPy; {inference['chunk_rows']:,} rows "
@@ -544,7 +545,7 @@ def benchmark(args: argparse.Namespace) -> None:
         raise BenchError(NO_WRK)
     sizes = sizes_from(args)
     settings = Settings()
-    model = load(settings.artifact_path, use_onnx=settings.use_onnx)
+    model = load(settings.artifact_path, backend=settings.inference_backend)
     work = settings.reports_dir / "bench-data"
     work.mkdir(parents=True, exist_ok=True)
     started, load_before = time.perf_counter(), os.getloadavg()

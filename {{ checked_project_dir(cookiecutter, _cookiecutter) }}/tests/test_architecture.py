@@ -21,6 +21,7 @@ LAYERS = {
     "features": 2,
     "estimator": 2,
     "model": 3,
+    "onnx_export": 3,
     "artifact": 4,
     "postprocess": 4,
     "serve": 5,

@@ -4,6 +4,8 @@ import copy
 import hashlib
 import json
 import operator
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,7 @@ import pandas as pd
 import pytest
 import skops.io
 from sklearn.linear_model import LinearRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from {{ cookiecutter.module_name }}.artifact import (
     MAX_MEMBER_BYTES,
@@ -23,9 +26,10 @@ from {{ cookiecutter.module_name }}.artifact import (
     save,
 )
 from {{ cookiecutter.module_name }}.data import Split
-from {{ cookiecutter.module_name }}.estimator import MonotonicLinearRegression, to_onnx
+from {{ cookiecutter.module_name }}.estimator import MonotonicLinearRegression
 from {{ cookiecutter.module_name }}.features import PRICE_FEATURES, build_features, columns_from_frame
 from {{ cookiecutter.module_name }}.model import DemandModel, evaluate, train
+from {{ cookiecutter.module_name }}.onnx_export import to_onnx
 
 PRICE_GRID = np.linspace(0.2, 5.0, 40)  # multiples of the base price, far beyond the training range
 
@@ -82,7 +86,7 @@ def test_artifact_carries_what_inference_and_audit_need(model: DemandModel) -> N
     assert len(meta["data_fingerprint"]) == 64
     assert set(meta["sha256"]) == {"model.skops", "model.onnx"}
     assert meta["model_version"].endswith(content_digest(skops.io.dumps(model.regressor))[:12])
-    assert model.backend == "onnxruntime"
+    assert model.backend == "numpy"  # auto: a linear regressor is fastest on NumPy
 
 
 def test_round_trip_predicts_the_same(model: DemandModel, artifact: Path, sample: pd.DataFrame) -> None:
@@ -93,14 +97,12 @@ def test_round_trip_predicts_the_same(model: DemandModel, artifact: Path, sample
 def test_onnx_and_scikit_learn_agree(artifact: Path, sample: pd.DataFrame) -> None:
     """onnxruntime serves; the scikit-learn regressor is the reference. Checked on the sample's
     features, on random feature rows far outside their range, on one row and on none."""
-    onnx, reference = load(artifact), load(artifact, use_onnx=False)
-    assert (onnx.backend, reference.backend) == ("onnxruntime", "scikit-learn")
+    onnx, reference = load(artifact, backend="onnx"), load(artifact, backend="numpy")
+    assert (onnx.backend, reference.backend) == ("onnxruntime", "numpy")
     X = build_features(columns_from_frame(sample))
     wide = np.random.default_rng(3).uniform(-15.0, 15.0, size=(10_000, X.shape[1]))
     for matrix in (X, wide, X[:1], X[:0]):
-        np.testing.assert_allclose(
-            onnx.raw_predict(matrix), reference.regressor.predict(matrix), rtol=0, atol=ONNX_TOLERANCE
-        )
+        np.testing.assert_allclose(onnx.raw_predict(matrix), reference.raw_predict(matrix), rtol=0, atol=ONNX_TOLERANCE)
     columns = columns_from_frame(sample)
     np.testing.assert_allclose(onnx.predict(columns), reference.predict(columns), rtol=1e-9)
 
@@ -167,23 +169,25 @@ def test_an_onnx_graph_that_disagrees_with_the_model_is_refused(
     other.coef_ = other.coef_ * 1.01
     forged = rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": to_onnx(other)})
     with pytest.raises(ArtifactError, match="ONNX graph that disagrees with the scikit-learn model by"):
-        load(forged)
-    assert load(forged, use_onnx=False).backend == "scikit-learn"  # the reference alone is still sound
+        load(forged, backend="onnx")
+    assert load(forged, backend="numpy").backend == "numpy"  # the reference alone is still sound
 
 
 def test_an_onnx_graph_that_cannot_run_is_refused(artifact: Path, tmp_path: Path) -> None:
     with pytest.raises(ArtifactError, match="ONNX graph that onnxruntime cannot run"):
-        load(rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": b"not a graph"}))
+        load(rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": b"not a graph"}), backend="onnx")
 
 
-def test_without_an_onnx_graph_scikit_learn_serves(
-    artifact: Path, tmp_path: Path, sample: pd.DataFrame, caplog: pytest.LogCaptureFixture
+def test_without_an_onnx_graph_numpy_serves_and_onnx_is_refused(
+    artifact: Path, tmp_path: Path, sample: pd.DataFrame
 ) -> None:
-    fallback = load(rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": None}))
-    assert fallback.backend == "scikit-learn"
-    assert "has no ONNX graph" in caplog.text
+    without = rewrite(artifact, tmp_path / "m.zip", files={"model.onnx": None})
+    fallback = load(without)
+    assert fallback.backend == "numpy"
+    with pytest.raises(ArtifactError, match="has no ONNX graph: set inference_backend"):
+        load(without, backend="onnx")
     columns = columns_from_frame(sample)
-    np.testing.assert_allclose(fallback.predict(columns), load(artifact).predict(columns), rtol=1e-9)
+    np.testing.assert_allclose(fallback.predict(columns), load(artifact, backend="onnx").predict(columns), rtol=1e-9)
 
 
 class UnconvertibleRegression(MonotonicLinearRegression):
@@ -224,9 +228,10 @@ def test_a_graph_that_disagrees_at_export_is_not_shipped(
     """A converter that loses precision (e.g. float32 trees) must not silently change the answers."""
     other = copy.deepcopy(model.regressor)
     other.intercept_ = other.intercept_ + 1e-3
-    monkeypatch.setattr("{{ cookiecutter.module_name }}.artifact.to_onnx", lambda _: to_onnx(other))
+    monkeypatch.setattr("{{ cookiecutter.module_name }}.onnx_export.to_onnx", lambda _: to_onnx(other))
     save(model, tmp_path / "m.zip")
-    assert load(tmp_path / "m.zip").backend == "scikit-learn"
+    with zipfile.ZipFile(tmp_path / "m.zip") as archive:
+        assert "model.onnx" not in archive.namelist()
     assert "disagrees with the scikit-learn model by 0.001" in caplog.text
 
 
@@ -250,7 +255,7 @@ def test_a_payload_that_is_not_the_constrained_regressor_is_refused(
     model: DemandModel, artifact: Path, tmp_path: Path, payload: Any
 ) -> None:
     data = skops.io.dumps(payload(model.regressor))
-    with pytest.raises(ArtifactError, match="not a MonotonicLinearRegression"):
+    with pytest.raises(ArtifactError, match="not a regressor with monotonic constraints"):
         load(rewrite(artifact, tmp_path / "m.zip", files={"model.skops": data, "model.onnx": None}))
 
 
@@ -331,3 +336,40 @@ def test_the_same_data_and_settings_give_the_same_version(split: Split, tmp_path
     assert first == second
     assert other != first
     assert load(tmp_path / "b.zip").version == first
+
+
+@parametrize_with_checks([MonotonicLinearRegression(), MonotonicLinearRegression(alpha=1.0)])  # type: ignore[untyped-decorator]
+def test_the_regressor_is_a_proper_scikit_learn_estimator(estimator: Any, check: Any) -> None:
+    check(estimator)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, float("nan"), "big"])
+def test_the_penalty_is_validated(alpha: Any) -> None:
+    with pytest.raises(ValueError, match="alpha"):
+        MonotonicLinearRegression(alpha=alpha).fit(np.ones((4, 2)), np.ones(4))
+
+
+def test_the_linear_shortcuts_equal_predict(model: DemandModel) -> None:
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(50, model.regressor.n_features_in_))
+    regressor = model.regressor
+    np.testing.assert_allclose(regressor.predict_unchecked(X), regressor.predict(X), rtol=1e-12)
+    values = rng.normal(size=(50, 4, 2))
+    varied = regressor.predict_varying(X, [1, 5], values)
+    for k in range(4):
+        changed = X.copy()
+        changed[:, [1, 5]] = values[:, k]
+        np.testing.assert_allclose(varied[:, k], regressor.predict(changed), rtol=1e-12)
+
+
+def test_serving_never_imports_the_onnx_exporter(artifact: Path) -> None:
+    """skl2onnx and onnx are for training; with a linear model, onnxruntime is not needed either."""
+    code = (
+        "import sys, pathlib\n"
+        "from {{ cookiecutter.module_name }}.serve import create_app\n"
+        "from {{ cookiecutter.module_name }}.artifact import load\n"
+        f"load(pathlib.Path({str(artifact)!r}))\n"
+        "print(sorted(m for m in ('skl2onnx', 'onnx', 'onnxruntime') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"

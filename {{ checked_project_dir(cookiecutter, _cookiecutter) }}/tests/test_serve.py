@@ -196,17 +196,15 @@ def test_metrics_count_requests_and_predictions(client: TestClient, sample: pd.D
 def test_metadata_describes_the_served_model(client: TestClient, model: DemandModel) -> None:
     meta = client.get("/metadata").json()
     assert meta["model_version"] == model.version
-    assert meta["inference_backend"] == "onnxruntime"
+    assert meta["inference_backend"] == "numpy"  # auto: NumPy for a linear regressor
     assert meta["metrics"]["test"]["model"]["wape"] < meta["metrics"]["test"]["baseline"]["wape"]
     assert [c["name"] for c in meta["input_schema"]] == [c.name for c in INPUT_COLUMNS]
 
 
-def test_the_scikit_learn_backend_gives_the_same_answers(
-    client: TestClient, settings: Settings, sample: pd.DataFrame
-) -> None:
+def test_the_onnx_backend_gives_the_same_answers(client: TestClient, settings: Settings, sample: pd.DataFrame) -> None:
     body = {"records": to_records(sample.sample(200, random_state=4))}
-    with TestClient(create_app(settings.model_copy(update={"use_onnx": False}))) as reference:
-        assert reference.get("/metadata").json()["inference_backend"] == "scikit-learn"
+    with TestClient(create_app(settings.model_copy(update={"inference_backend": "onnx"}))) as reference:
+        assert reference.get("/metadata").json()["inference_backend"] == "onnxruntime"
         expected = reference.post("/predict", json=body).json()["predictions"]
     served = client.post("/predict", json=body).json()["predictions"]
     assert [p["units"] for p in served] == [p["units"] for p in expected]

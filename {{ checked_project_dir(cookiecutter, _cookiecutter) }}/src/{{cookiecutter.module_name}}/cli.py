@@ -210,7 +210,7 @@ def optimize(input: InputPath, output: OutputPath) -> None:
 
 
 def _load(settings: Settings) -> DemandModel:
-    return load(settings.artifact_path, use_onnx=settings.use_onnx, key=settings.signing_key())
+    return load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
 
 
 @app.command()

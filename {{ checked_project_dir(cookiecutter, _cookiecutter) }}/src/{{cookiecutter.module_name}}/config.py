@@ -13,7 +13,7 @@ import difflib
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -68,9 +68,9 @@ class Settings(BaseSettings):
     keep_alive_seconds: int = Field(default=5, ge=1, le=300)
     log_level: str = "INFO"
     batch_chunk_rows: int = Field(default=100_000, ge=1)
-    # Predict with the artifact's ONNX graph on onnxruntime; false uses NumPy with the
-    # scikit-learn regressor's coefficients (the reference, and the fallback without a graph).
-    use_onnx: bool = True
+    # What computes predictions: "numpy" (the regressor itself), "onnx" (its ONNX graph on
+    # onnxruntime) or "auto": NumPy for a linear regressor, where it is faster, onnxruntime otherwise.
+    inference_backend: Literal["auto", "numpy", "onnx"] = "auto"
     # Sign artifacts when training and require the signature when loading (HMAC-SHA256).
     # Only a key protects against a deliberately forged artifact; see the README.
     artifact_key: SecretStr | None = None

@@ -66,6 +66,7 @@ INPUT_COLUMNS: tuple[Column, ...] = (
     ),
 )
 TARGET = Column("units_sold", "int", "Units sold that day.", minimum=0, maximum=1e9)
+PRICE = "price"
 TRAINING_COLUMNS: tuple[Column, ...] = (*INPUT_COLUMNS, TARGET)
 
 

@@ -1,28 +1,28 @@
-"""The regressor: least squares with sign-constrained coefficients, and its ONNX form.
+"""The regressor: least squares with sign-constrained coefficients, a scikit-learn estimator.
 
-`MonotonicLinearRegression` follows scikit-learn's estimator API, so it works with its
-tools (`clone`, `set_params`, pipelines). A fitted one computes `X @ coef_ + intercept_`,
-exactly what skl2onnx's converter for `LinearRegression` writes as ONNX, so that converter
-is registered for it below. An ONNX graph holds only numbers and operators: loading one
-never runs code from the file.
+`MonotonicLinearRegression` passes scikit-learn's estimator checks (`parametrize_with_checks`),
+so it works with its tools (`clone`, `set_params`, pipelines, model selection). Two methods
+beyond the estimator API let the rest of the code profit from linearity without knowing about
+it: `predict_unchecked` (the product alone, for matrices built by `features`) and
+`predict_varying` (many candidate values of a few features, each costing a few multiplications).
+Code that uses them falls back to `predict` for a regressor without them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from numbers import Real
+from typing import Any, ClassVar, Self
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import lsq_linear
-from skl2onnx import convert_sklearn, update_registered_converter
-from skl2onnx.common.data_types import DoubleTensorType
-from skl2onnx.operator_converters.linear_regressor import convert_sklearn_linear_regressor
-from skl2onnx.shape_calculators.linear_regressor import calculate_linear_regressor_output_shapes
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-#: Names of the ONNX graph's input (the feature matrix) and output (one value per row).
+Matrix = npt.NDArray[np.float64]
+#: Names of an ONNX graph's input (the feature matrix) and output (one value per row).
 ONNX_INPUT, ONNX_OUTPUT = "features", "prediction"
 
 
@@ -30,15 +30,21 @@ class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
     """Ridge-regularized least squares with sign constraints on chosen coefficients.
 
     `monotonic_cst` uses the convention of scikit-learn's gradient boosting: per feature,
-    -1 forces a coefficient <= 0, 1 forces >= 0 and 0 leaves it free. `alpha` is the L2
+    -1 forces a coefficient <= 0, 1 forces >= 0 and 0 leaves it free. `alpha` (>= 0) is the L2
     penalty (the intercept is not penalized).
     """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "monotonic_cst": ["array-like", None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
 
     def __init__(self, monotonic_cst: Sequence[int] | None = None, alpha: float = 0.0) -> None:
         self.monotonic_cst = monotonic_cst
         self.alpha = alpha
 
     def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> Self:
+        self._validate_params()  # `alpha` against `_parameter_constraints`, as scikit-learn's own do
         features, targets = validate_data(self, X, y, y_numeric=True)
         n_features = features.shape[1]
         cst = np.zeros(n_features) if self.monotonic_cst is None else np.asarray(self.monotonic_cst)
@@ -52,34 +58,27 @@ class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
         result = lsq_linear(
             np.vstack([design, penalty]), np.concatenate([targets, np.zeros(n_features)]), bounds=(lower, upper)
         )
-        self.coef_: npt.NDArray[np.float64] = result.x[:-1]
+        self.coef_: Matrix = result.x[:-1]
         self.intercept_: np.float64 = result.x[-1]  # a NumPy scalar, like LinearRegression's
         return self
 
-    def predict(self, X: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    def predict(self, X: npt.ArrayLike) -> Matrix:
         check_is_fitted(self)
-        return np.asarray(X, dtype=np.float64) @ self.coef_ + self.intercept_
+        return self.predict_unchecked(validate_data(self, X, reset=False))
 
+    def predict_unchecked(self, X: Matrix) -> Matrix:
+        """`predict` without scikit-learn's input checks, for a matrix known to be valid (finite
+        float64 of the fitted width, as `features.build_features` makes): for one row the checks
+        cost more than the product."""
+        return X @ self.coef_ + self.intercept_
 
-update_registered_converter(
-    MonotonicLinearRegression,
-    "MonotonicLinearRegression",
-    calculate_linear_regressor_output_shapes,
-    convert_sklearn_linear_regressor,
-)
+    def predict_varying(self, X: Matrix, index: Sequence[int], values: Matrix) -> Matrix:
+        """Predictions when the features `index` of each row take each of `k` candidate values.
 
-
-def to_onnx(regressor: BaseEstimator) -> bytes:
-    """The fitted regressor as a serialized ONNX graph, in float64 end to end.
-
-    Float64 (not skl2onnx's default float32) keeps the graph's output within ~1e-15 of
-    scikit-learn's. Raises skl2onnx's `MissingShapeCalculator` or `MissingConverter` for a
-    regressor it cannot convert.
-    """
-    width = regressor.n_features_in_
-    graph = convert_sklearn(
-        regressor,
-        initial_types=[(ONNX_INPUT, DoubleTensorType([None, width]))],
-        final_types=[(ONNX_OUTPUT, DoubleTensorType([None, 1]))],
-    )
-    return bytes(graph.SerializeToString())
+        `values` is (rows, k, len(index)); the result is (rows, k). The other features are
+        scored once per row, and each candidate adds only its varying features' share.
+        """
+        columns = list(index)
+        coef = self.coef_[columns]
+        fixed = self.predict_unchecked(X) - X[:, columns] @ coef
+        return fixed[:, None] + values @ coef

@@ -17,11 +17,10 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import onnxruntime
 import pandas as pd
 
 from . import __version__
-from .data import TARGET, Split, describe_schema, fingerprint
+from .data import PRICE, TARGET, Split, describe_schema, fingerprint
 from .estimator import ONNX_INPUT, MonotonicLinearRegression
 from .features import (
     FEATURE_NAMES,
@@ -45,18 +44,18 @@ _LOG_MAX_UNITS = float(np.log1p(TARGET.maximum or np.inf))
 class DemandModel:
     """A fitted regressor plus everything needed to trust and explain its predictions.
 
-    `session` is the regressor's ONNX graph loaded into onnxruntime; without it, NumPy
-    computes the same numbers from the regressor's coefficients.
+    `session` is the regressor's ONNX graph in onnxruntime, when that backend serves (see
+    `artifact.load`); otherwise the regressor itself computes the predictions, in this process.
     """
 
-    regressor: MonotonicLinearRegression
+    regressor: Any  # a fitted scikit-learn regressor: `fit_regressor` decides which
     metadata: dict[str, Any]
-    session: onnxruntime.InferenceSession | None = None
+    session: Any = None  # an onnxruntime.InferenceSession, imported only when that backend serves
 
     @property
     def backend(self) -> str:
-        """What computes the predictions: "onnxruntime" or "scikit-learn"."""
-        return "scikit-learn" if self.session is None else "onnxruntime"
+        """What computes the predictions: "onnxruntime" or "numpy" (the regressor itself)."""
+        return "numpy" if self.session is None else "onnxruntime"
 
     @property
     def version(self) -> str:
@@ -67,30 +66,32 @@ class DemandModel:
         return _to_units(self.raw_predict(build_features(columns)))
 
     def raw_predict(self, X: Matrix) -> Matrix:
-        """The regressor's output, log(1 + units), for a feature matrix.
-
-        The scikit-learn path writes the product with the coefficients out rather than calling
-        the regressor's `predict`, whose per-call checks cost more than the product for one row.
-        """
+        """The regressor's output, log(1 + units), for a feature matrix from `build_features`."""
         if self.session is not None:
             return np.asarray(self.session.run(None, {ONNX_INPUT: X})[0][:, 0])
-        return X @ self.regressor.coef_ + self.regressor.intercept_
+        unchecked = getattr(self.regressor, "predict_unchecked", None)  # the matrix is valid by construction
+        return np.asarray(unchecked(X) if unchecked else self.regressor.predict(X), dtype=np.float64)
 
     def predict_at_prices(self, columns: Columns, prices: Matrix) -> Matrix:
         """Expected units of each row at each of its candidate prices (`prices`: rows x candidates).
 
-        Only the price features change with price, and the model is linear: each row's other
-        features are scored once, and each candidate adds just its price features' share. So
-        a hypothetical price costs a few multiplications, not a whole feature row. (With a
-        non-linear regressor, score the full rows instead: `build_features` at each price.)
-        This shortcut uses the coefficients whichever backend serves `predict`; a test holds
-        the two to the same numbers.
+        A regressor that offers `predict_varying` (a linear one) scores each row's fixed features
+        once and each candidate by its price features alone; any other regressor scores the
+        full feature rows at every candidate price. A test holds the two paths equal.
         """
-        n_price = len(PRICE_FEATURES)
-        coef = self.regressor.coef_
-        fixed = build_features(columns)[:, n_price:] @ coef[n_price:] + self.regressor.intercept_
-        varying = price_features(columns, prices) @ coef[:n_price]
-        return _to_units(fixed[:, None] + varying.reshape(prices.shape))
+        varying = getattr(self.regressor, "predict_varying", None)
+        if varying is None:
+            return self.predict_at_prices_generic(columns, prices)
+        index = [FEATURE_NAMES.index(name) for name in PRICE_FEATURES]
+        values = price_features(columns, prices).reshape(*prices.shape, len(index))
+        return _to_units(varying(build_features(columns), index, values))
+
+    def predict_at_prices_generic(self, columns: Columns, prices: Matrix) -> Matrix:
+        """`predict_at_prices` for any regressor: every row repeated at each candidate price."""
+        width = prices.shape[1]
+        repeated = {name: np.repeat(values, width) for name, values in columns.items()}
+        repeated[PRICE] = prices.ravel()
+        return self.predict(repeated).reshape(prices.shape)
 
 
 def _to_units(log_units: Matrix) -> Matrix:

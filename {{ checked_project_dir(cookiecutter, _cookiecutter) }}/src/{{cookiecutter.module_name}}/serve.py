@@ -117,7 +117,7 @@ class InvalidJSON(BaseModel):
 
 class Metadata(BaseModel):
     model_version: str
-    inference_backend: str = Field(description='What computes predictions: "onnxruntime" or "scikit-learn".')
+    inference_backend: str = Field(description='What computes predictions: "numpy" or "onnxruntime".')
     trained_at: str
     package_version: str = Field(description="Version of the package serving the model.")
     trained_with_package_version: str
@@ -177,7 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
-            model = load(settings.artifact_path, use_onnx=settings.use_onnx, key=settings.signing_key())
+            model = load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
         except ArtifactError as error:
             app.state.model, app.state.load_error = None, str(error)
             logger.error("no model: /ready and /predict answer 503", extra={"reason": app.state.load_error})
