@@ -79,6 +79,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/estimator.py",
         "src/demand_model/features.py",
         "src/demand_model/model.py",
+        "src/demand_model/onnx_export.py",
         "src/demand_model/postprocess.py",
         "src/demand_model/py.typed",
         "src/demand_model/serve.py",
