@@ -45,20 +45,23 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import pyarrow.parquet as pq
 import uvicorn
 from fastapi import Response
 
 from {{ cookiecutter.module_name }}.artifact import ArtifactError, load
+from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.config import Settings
-from {{ cookiecutter.module_name }}.data import TARGET, validate
-from {{ cookiecutter.module_name }}.features import build_features, columns_from_frame
+from {{ cookiecutter.module_name }}.data import TARGET, example_records, resample
+from {{ cookiecutter.module_name }}.features import build_features
 from {{ cookiecutter.module_name }}.model import DemandModel
 from {{ cookiecutter.module_name }}.postprocess import PriceGrid, optimize_prices
+from {{ cookiecutter.module_name }}.schema import SCHEMA
 from {{ cookiecutter.module_name }}.serve import create_app
-from {{ cookiecutter.module_name }}.synthetic import generate
-from {{ cookiecutter.module_name }}.tables import write_table
+from {{ cookiecutter.module_name }}.tables import read_table, write_table
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
+from {{ cookiecutter.module_name }}.validation import validate
 
 PACKAGE = "{{ cookiecutter.module_name }}"
 SEED = 11
@@ -250,11 +253,9 @@ def ready(base: str) -> bool:
         return False
 
 
-def one_record() -> dict[str, Any]:
-    """The first row of the synthetic data, as the API takes it (a missing value is null)."""
-    frame = generate(1, SEED).drop(columns=[TARGET.name])
-    rows: list[dict[str, Any]] = json.loads(frame.to_json(orient="records"))
-    return rows[0]
+def rows_like_the_data(settings: Settings, rows: int) -> pd.DataFrame:
+    """`rows` input rows drawn from the training data (without the target), as written."""
+    return resample(read_table(settings.data_path), rows, SEED).drop(columns=[TARGET.name])
 
 
 def wrk_script(body: bytes, directory: Path) -> Path:
@@ -288,8 +289,8 @@ def wrk(url: str, script: Path, seconds: int, sizes: Sizes) -> dict[str, float]:
     }
 
 
-def bench_online(sizes: Sizes, model: DemandModel, work: Path) -> dict[str, Any]:
-    body = json.dumps({"records": [one_record()]}).encode()
+def bench_online(sizes: Sizes, settings: Settings, model: DemandModel, work: Path) -> dict[str, Any]:
+    body = json.dumps({"records": example_records(settings.data_path, 1)}).encode()
     with server(free_port(), work / "serve.log") as base:
         status, answer = http(f"{base}/predict", body)
         if status != 200:
@@ -316,11 +317,11 @@ def bench_online(sizes: Sizes, model: DemandModel, work: Path) -> dict[str, Any]
 # --------------------------------------------------------------------------- batch
 
 
-def dataset(rows: int, directory: Path) -> Path:
-    """A Parquet file of `rows` synthetic input rows, generated once and cached."""
-    path = directory / f"demand-{rows}.parquet"
+def dataset(rows: int, settings: Settings, directory: Path) -> Path:
+    """A Parquet file of `rows` input rows like the training data, made once and cached."""
+    path = directory / f"rows-{rows}.parquet"
     if not path.exists():
-        write_table(generate(rows, SEED).drop(columns=[TARGET.name]), path)  # atomic: never half a file
+        write_table(rows_like_the_data(settings, rows), path)  # atomic: never half a file
     return path
 
 
@@ -371,7 +372,7 @@ def predict_file(source: Path, rows: int, work: Path) -> tuple[float, Child]:
 
 
 def bench_batch(sizes: Sizes, settings: Settings, work: Path) -> dict[str, Any]:
-    small, large = dataset(sizes.rows, work), dataset(sizes.large_rows, work)  # cached by `benchmark`
+    small, large = dataset(sizes.rows, settings, work), dataset(sizes.large_rows, settings, work)  # cached
     rate, child = predict_file(small, sizes.rows, work)
     copy = work / "io-floor.parquet"
     command = [sys.executable, "-c", IO_FLOOR, str(small), str(copy), str(settings.batch_chunk_rows), "3"]
@@ -414,19 +415,21 @@ def best_seconds(action: Callable[[], object], repeats: int, budget: float) -> f
 
 
 def bench_optimizer(sizes: Sizes, settings: Settings, model: DemandModel) -> dict[str, Any]:
-    columns = columns_from_frame(validate(generate(sizes.candidates, SEED)))
-    grid = PriceGrid(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
+    if SCHEMA.price is None:
+        raise BenchError("the schema declares no price column: there is no optimizer to benchmark")
+    columns = columns_from_frame(validate(rows_like_the_data(settings, sizes.candidates)))
+    grid = PriceGrid.from_settings(settings)
     # The candidates optimize_prices evaluates: each row at every grid price and at its current price.
-    width = grid.points + 1
-    prices = np.empty((sizes.candidates, width))
-    prices[:, :-1] = np.round(columns["base_price"][:, None] * grid.ratios()[None, :], 2)
-    prices[:, -1] = columns["price"]
+    prices = grid.candidates(columns[SCHEMA.price])
+    width = prices.shape[1]
     candidates = {name: np.repeat(values, width) for name, values in columns.items()}
-    candidates["price"] = prices.ravel()
+    candidates[SCHEMA.price] = prices.ravel()
     features: npt.NDArray[np.float64] = build_features(candidates)
     pairs = sizes.candidates * width
-    optimize_s = best_seconds(lambda: optimize_prices(model, columns, grid), sizes.repeats, sizes.budget)
-    raw_s = best_seconds(lambda: model.regressor.predict(features), sizes.repeats, sizes.budget)
+    optimize_s = best_seconds(
+        lambda: optimize_prices(model, columns, grid, settings.unit_cost), sizes.repeats, sizes.budget
+    )
+    raw_s = best_seconds(lambda: model.raw_predict(features), sizes.repeats, sizes.budget)
     return {
         "rows": sizes.candidates,
         "prices_per_row": width,
@@ -444,7 +447,7 @@ def bench_inference(sizes: Sizes, settings: Settings) -> dict[str, Any]:
         raise BenchError(f"{error}: the inference comparison needs it") from error
     reference = replace(onnx, session=None)  # the same model on NumPy
     chunk = min(settings.batch_chunk_rows, sizes.rows)
-    features = build_features(columns_from_frame(validate(generate(chunk, SEED))))
+    features = build_features(columns_from_frame(validate(rows_like_the_data(settings, chunk))))
     result: dict[str, Any] = {"chunk_rows": chunk}
     for name, model in (("onnxruntime", onnx), ("numpy", reference)):
         for label, matrix in (("one_row_s", features[:1]), ("chunk_s", features)):
@@ -558,10 +561,10 @@ def benchmark(args: argparse.Namespace) -> None:
         "quick": args.quick,
     }
     with step(f"online: /predict and no-op, {sizes.duration}s each with wrk -c{sizes.connections}"):
-        report["online"] = bench_online(sizes, model, work)
+        report["online"] = bench_online(sizes, settings, model, work)
     with step(f"data: {sizes.rows:,} and {sizes.large_rows:,} rows as Parquet, cached in {work}"):
         for rows in (sizes.rows, sizes.large_rows):
-            dataset(rows, work)
+            dataset(rows, settings, work)
     with step(f"batch: predict {sizes.rows:,} and {sizes.large_rows:,} rows, I/O floor"):
         report["batch"] = bench_batch(sizes, settings, work)
     with step(f"optimizer: {sizes.candidates:,} rows"):

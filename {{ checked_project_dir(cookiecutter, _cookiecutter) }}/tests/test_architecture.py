@@ -1,5 +1,5 @@
-"""Imports flow one way: tables -> data -> features, estimator -> model -> artifact, postprocess -> serve/batch,
-cli on top."""
+"""Imports flow one way: schema -> validation -> data, features -> model -> artifact, postprocess -> messages
+-> serve, batch, with cli on top."""
 
 from __future__ import annotations
 
@@ -16,18 +16,23 @@ LAYERS = {
     "telemetry": 0,
     "guards": 0,
     "tables": 0,
-    "data": 1,
-    "synthetic": 2,
-    "features": 2,
-    "estimator": 2,
-    "model": 3,
-    "onnx_export": 3,
-    "artifact": 4,
-    "postprocess": 4,
-    "serve": 5,
-    "batch": 5,
-    "cli": 6,
-    "__main__": 7,
+    "contract": 0,
+    "estimator": 0,
+    "synthetic": 0,  # the example's generator: it imports nothing of the package
+    "schema": 1,
+    "onnx_export": 1,
+    "validation": 2,
+    "columns": 2,
+    "data": 3,
+    "features": 3,
+    "model": 4,
+    "artifact": 5,
+    "postprocess": 5,
+    "messages": 6,
+    "serve": 7,
+    "batch": 7,
+    "cli": 8,
+    "__main__": 9,
 }
 
 
@@ -42,10 +47,10 @@ def local_imports(module: Path) -> set[str]:
 
 
 def test_every_module_has_a_layer() -> None:
-    assert {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"} == set(LAYERS)
+    assert {p.stem for p in PACKAGE.glob("*.py")} - {"__init__"} <= set(LAYERS)
 
 
-@pytest.mark.parametrize("name", sorted(LAYERS))
+@pytest.mark.parametrize("name", sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__init__"))
 def test_imports_only_point_to_earlier_layers(name: str) -> None:
     for imported in local_imports(PACKAGE / f"{name}.py"):
         assert LAYERS[imported] < LAYERS[name], f"{name} must not import {imported}"

@@ -12,10 +12,11 @@ import pytest
 
 from {{ cookiecutter.module_name }}.batch import rejects_path, score_file
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
-from {{ cookiecutter.module_name }}.data import INPUT_COLUMNS, SchemaError
+from {{ cookiecutter.module_name }}.data import resample
 from {{ cookiecutter.module_name }}.model import DemandModel
-from {{ cookiecutter.module_name }}.synthetic import generate
+from {{ cookiecutter.module_name }}.postprocess import EXPECTED
 from {{ cookiecutter.module_name }}.tables import TableError, read_table, write_table
+from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS, SchemaError
 
 REQUIRED = next(c.name for c in INPUT_COLUMNS if not c.nullable and c.kind != "date")
 NUMBER = next(c.name for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable)
@@ -47,7 +48,7 @@ def test_scores_every_row_in_chunks(model: DemandModel, raw: pd.DataFrame, tmp_p
     assert len(seen) >= 3
     assert (summary.rows_in, summary.scored, summary.rejected) == (len(raw), len(raw), 0)
     out = read_table(tmp_path / f"out{suffix}")
-    assert {"expected_units", "units", "revenue"} <= set(out.columns)
+    assert EXPECTED in out.columns
     assert out[TEXT].tolist() == raw[TEXT].tolist()
 
 
@@ -177,9 +178,9 @@ def test_unsupported_output_type(model: DemandModel, sample_path: Path, tmp_path
         score_file(model, sample_path, tmp_path / "out.json")
 
 
-def _start_predict(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
+def _start_predict(tmp_path: Path, sample_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """A `predict` of a large file, returned once it has started writing its output."""
-    write_table(generate(rows=300_000), tmp_path / "big.parquet")
+    write_table(resample(read_table(sample_path), 300_000, seed=1), tmp_path / "big.parquet")
     output = tmp_path / "scored.parquet"
     env = os.environ | {f"{ENV_PREFIX}BATCH_CHUNK_ROWS": "5000"}
     command = [sys.executable, "-m", "{{ cookiecutter.module_name }}", "predict", "-i", "big.parquet", "-o", output.name]
@@ -191,9 +192,11 @@ def _start_predict(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     return process, output
 
 
-def test_a_killed_run_never_leaves_a_file_at_the_output_path(settings: Settings, tmp_path: Path) -> None:
+def test_a_killed_run_never_leaves_a_file_at_the_output_path(
+    settings: Settings, sample_path: Path, tmp_path: Path
+) -> None:
     """SIGKILL cannot be caught: the output is safe only because it appears by an atomic rename."""
-    process, output = _start_predict(tmp_path)
+    process, output = _start_predict(tmp_path, sample_path)
     try:
         process.send_signal(signal.SIGKILL)
     finally:
@@ -207,16 +210,18 @@ def test_a_killed_run_never_leaves_a_file_at_the_output_path(settings: Settings,
         check=False,
     )
     assert rerun.returncode == 0, rerun.stderr
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
     assert output.exists()
 
 
-def test_sigterm_cleans_up_like_ctrl_c(settings: Settings, tmp_path: Path) -> None:
+def test_sigterm_cleans_up_like_ctrl_c(settings: Settings, sample_path: Path, tmp_path: Path) -> None:
     """What Docker and Kubernetes send on stop: no partial file may stay behind."""
-    process, _ = _start_predict(tmp_path)
+    process, _ = _start_predict(tmp_path, sample_path)
     try:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=60) == 128 + signal.SIGTERM
     finally:
         process.kill()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.parquet", "model.zip"]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert "scored.parquet" not in left
+    assert not [name for name in left if name.startswith(".")], left

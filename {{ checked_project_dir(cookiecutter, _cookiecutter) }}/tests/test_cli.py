@@ -1,15 +1,19 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner, Result
 
 from {{ cookiecutter.module_name }}.cli import app
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
-from {{ cookiecutter.module_name }}.data import INPUT_COLUMNS
+from {{ cookiecutter.module_name }}.schema import SCHEMA
+from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.tables import read_table
+from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS
 
 runner = CliRunner()
 NUMBER = next(c for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable and c.minimum is not None)
@@ -45,18 +49,39 @@ def test_train_evaluate_predict_optimize_end_to_end(
     assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in predicted.stdout
     assert len(pd.read_parquet(tmp_path / "p.parquet")) == rows
 
+    if SCHEMA.price is None:
+        return
     optimized = runner.invoke(app, ["optimize", "-i", str(sample_path), "-o", str(tmp_path / "prices.csv")])
     assert optimized.exit_code == 0, optimized.output
     prices = pd.read_csv(tmp_path / "prices.csv")
     assert len(prices) == rows
-    assert (prices["expected_revenue"] >= prices["current_expected_revenue"]).all()
+    objective = "profit" if "expected_profit" in prices.columns else "revenue"
+    assert (prices[f"expected_{objective}"] >= prices[f"current_expected_{objective}"]).all()
 
 
-def test_generate_writes_the_requested_rows(tmp_path: Path) -> None:
+def test_generate_writes_the_requested_rows_like_the_data(settings: Settings, tmp_path: Path) -> None:
     result = runner.invoke(app, ["generate", "--rows", "1234", "--output", str(tmp_path / "g.parquet")])
     assert result.exit_code == 0, result.output
-    assert len(pd.read_parquet(tmp_path / "g.parquet")) == 1234
-    assert [p.name for p in tmp_path.iterdir()] == ["g.parquet"]
+    written = pd.read_parquet(tmp_path / "g.parquet")
+    assert len(written) == 1234
+    assert list(written.columns) == list(read_table(settings.data_path).columns)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+def test_example_request_is_a_valid_body(settings: Settings) -> None:
+    result = runner.invoke(app, ["example-request", "--rows", "2"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert len(body["records"]) == 2
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/predict", json=body).status_code == 200
+
+
+def test_example_request_falls_back_to_the_model(settings: Settings, tmp_path: Path) -> None:
+    """In the container image there is no data, only the model: its own example serves."""
+    result = runner.invoke(app, ["example-request"], env={f"{ENV_PREFIX}DATA_PATH": str(tmp_path / "absent.csv")})
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)["records"]) == 1
 
 
 def test_user_errors_are_one_clear_line(settings: Settings, sample_path: Path, tmp_path: Path) -> None:

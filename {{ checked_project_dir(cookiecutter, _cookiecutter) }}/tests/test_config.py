@@ -17,23 +17,30 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def test_defaults_work_out_of_the_box() -> None:
     settings = Settings()
-    assert settings.data_path == Path("data/sample/demand.csv")
     assert settings.artifact_path == Path("artifacts/model.zip")
+    assert settings.inference_backend == "auto"
+
+
+@pytest.mark.parametrize(("name", "value"), [("SPLIT_PERIOD", "fortnight"), ("TEST_FRACTION", "0.7")])
+def test_split_settings_are_bounded(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}{name}", value)
+    with pytest.raises(pydantic.ValidationError, match=name.lower()):
+        Settings()
 
 
 def test_environment_overrides(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYS", "28")
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_PERIODS", "28")
     monkeypatch.setenv(f"{ENV_PREFIX}ALPHAS", "[0.5, 2]")
     settings = Settings()
-    assert settings.test_days == 28
+    assert settings.test_periods == 28
     assert settings.alphas == (0.5, 2.0)
 
 
 def test_config_file_overrides_and_environment_wins(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    (tmp_path / "config.toml").write_text('test_days = 14\nvalidation_days = 21\nreports_dir = "out"\n')
-    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYS", "7")
+    (tmp_path / "config.toml").write_text('test_periods = 14\nvalidation_periods = 21\nreports_dir = "out"\n')
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_PERIODS", "7")
     settings = Settings()
-    assert (settings.test_days, settings.validation_days, settings.reports_dir) == (7, 21, Path("out"))
+    assert (settings.test_periods, settings.validation_periods, settings.reports_dir) == (7, 21, Path("out"))
 
 
 def test_config_file_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -46,8 +53,8 @@ def test_config_file_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_bad_values_name_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYS", "0")
-    with pytest.raises(pydantic.ValidationError, match="test_days"):
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_PERIODS", "0")
+    with pytest.raises(pydantic.ValidationError, match="test_periods"):
         Settings()
 
 
@@ -65,15 +72,16 @@ def test_penalties_are_bounded(monkeypatch: pytest.MonkeyPatch, alphas: str) -> 
 
 
 def test_a_misspelt_variable_is_refused_naming_the_closest(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(f"{ENV_PREFIX}TEST_DAYZ", "5")
+    monkeypatch.setenv(f"{ENV_PREFIX}TEST_PERIODZ", "5")
     with pytest.raises(
-        ValueError, match=f"unknown environment variable {ENV_PREFIX}TEST_DAYZ: did you mean {ENV_PREFIX}TEST_DAYS"
+        ValueError,
+        match=f"unknown environment variable {ENV_PREFIX}TEST_PERIODZ: did you mean {ENV_PREFIX}TEST_PERIODS",
     ):
         Settings()
 
 
 @pytest.mark.parametrize(
-    ("content", "cause"), [("test_days = \n", "is not valid TOML.*line 1"), (b"\xff\xfe", "cannot be read")]
+    ("content", "cause"), [("test_periods = \n", "is not valid TOML.*line 1"), (b"\xff\xfe", "cannot be read")]
 )
 def test_an_unreadable_config_file_is_named(tmp_path: Path, content: str | bytes, cause: str) -> None:
     path = tmp_path / "config.toml"

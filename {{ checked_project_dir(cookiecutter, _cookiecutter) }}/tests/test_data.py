@@ -1,3 +1,6 @@
+"""The data contract: every rule of the schema, the split and the file checks, on the data at
+`data_path`. Nothing here knows the sample: the cases come from the schema's declarations."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,95 +10,122 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.contract import Column
 from {{ cookiecutter.module_name }}.data import (
+    Split,
+    load_training_data,
+    split,
+    split_at_random,
+    split_by_time,
+)
+from {{ cookiecutter.module_name }}.schema import SCHEMA
+from {{ cookiecutter.module_name }}.tables import TableError, read_table
+from {{ cookiecutter.module_name }}.validation import (
     TRAINING_COLUMNS,
     SchemaError,
-    Split,
     find_problems,
-    load_training_data,
-    split_by_time,
     split_valid,
     validate,
 )
-from {{ cookiecutter.module_name }}.synthetic import generate
-from {{ cookiecutter.module_name }}.tables import TableError, read_table
+
+TIME = SCHEMA.time
+NUMBERS = [c for c in TRAINING_COLUMNS if c.numeric and c.role != "id"]
+needs_time = pytest.mark.skipif(TIME is None, reason="the schema has no time column")
 
 
-@pytest.fixture(scope="module")
-def raw(sample_path: Path) -> pd.DataFrame:
-    """The sample as written, indexed by line (the header is line 1)."""
-    return read_table(sample_path)
+def broken_values(column: Column) -> list[tuple[object, str]]:
+    """Values that break one rule of `column`, each with the start of the message it must get."""
+    cases: list[tuple[object, str]] = []
+    if not column.nullable:
+        cases.append((None, "missing: a value is required"))
+    if column.kind == "date":
+        cases.append(("03/01/2024", "not a date (YYYY-MM-DD"))
+    if column.numeric:
+        cases.append(("not-a-number", "not a number" if column.kind == "float" else "not a whole number"))
+        if column.minimum is not None:
+            cases.append((str(column.minimum - max(1.0, abs(column.minimum))), "out of range: allowed"))
+        if column.maximum is not None:
+            cases.append((str(column.maximum * 10 + 10), "out of range: allowed"))
+    if column.kind == "int":
+        cases.append((f"{(column.minimum or 0) + 0.5}", "not a whole number"))
+    if column.allowed is not None:
+        cases.append(("__not_allowed__", f"not one of {list(column.allowed)}"))
+    if column.max_length is not None:
+        cases.append(("x" * (column.max_length + 1), f"longer than {column.max_length} characters"))
+    return cases
 
 
-def test_sample_matches_the_schema(sample: pd.DataFrame) -> None:
-    assert len(sample) == 3650
-    assert sample["date"].dtype == "datetime64[s]"
-    assert sample["competitor_price"].isna().any(), "the sample should exercise missing competitor prices"
+CASES = [(column.name, value, message) for column in TRAINING_COLUMNS for value, message in broken_values(column)]
 
 
-@pytest.mark.parametrize(
-    ("column", "value", "message"),
-    [
-        ("price", -1.0, "column 'price': 1 row out of range: allowed >= 0.01 and <= 1e+06"),
-        ("price", "cheap", "column 'price': 1 row not a number"),
-        ("price", None, "column 'price': 1 row missing: a value is required"),
-        ("category", "toys", "column 'category': 1 row not one of ['beverages', 'dairy', 'household', 'snacks']"),
-        ("promo", 2, "column 'promo': 1 row out of range: allowed >= 0 and <= 1"),
-        ("units_sold", 1.5, "column 'units_sold': 1 row not a whole number"),
-        ("date", "03/01/2024", "column 'date': 1 row not a date (YYYY-MM-DD, without time of day or time zone)"),
-        ("competitor_price", np.inf, "column 'competitor_price': 1 row out of range"),
-    ],
-)
-def test_each_broken_rule_is_named_with_its_column_and_row_count(
-    raw: pd.DataFrame, column: str, value: Any, message: str
+def test_the_data_matches_the_schema(sample: pd.DataFrame) -> None:
+    assert {c.name for c in TRAINING_COLUMNS} <= set(sample.columns)
+    kinds = {"date": "M", "float": "f", "int": "i"}
+    for column in TRAINING_COLUMNS:
+        if column.kind in kinds:
+            assert sample[column.name].dtype.kind == kinds[column.kind], column.name
+        if not column.nullable:
+            assert sample[column.name].notna().all(), column.name
+
+
+@pytest.mark.parametrize(("name", "value", "message"), CASES, ids=[f"{n}={v!r}" for n, v, _ in CASES])
+def test_each_broken_rule_is_named_with_its_column_and_line(
+    raw: pd.DataFrame, name: str, value: Any, message: str
 ) -> None:
     frame = raw.head(20).astype(object)
-    frame.loc[7, column] = value
+    line = frame.index[7]
+    frame.loc[line, name] = value
     with pytest.raises(SchemaError) as error:
         validate(frame, TRAINING_COLUMNS)
-    assert message in str(error.value)
-    assert "(first at line 7)" in str(error.value)
+    assert f"column '{name}': 1 row {message}" in str(error.value)
+    assert f"(first at line {line})" in str(error.value)
 
 
 def test_a_missing_column_is_reported(raw: pd.DataFrame) -> None:
-    problems = find_problems(raw.drop(columns="base_price"), TRAINING_COLUMNS)
+    dropped = TRAINING_COLUMNS[-1].name
+    problems = find_problems(raw.drop(columns=dropped), TRAINING_COLUMNS)
     assert [p.describe() for p in problems] == [
-        f"column 'base_price': {len(raw)} rows missing: the column is required (first at line 2)"
+        f"column '{dropped}': {len(raw)} rows missing: the column is required (first at line 2)"
     ]
 
 
 def test_every_problem_is_reported_at_once(raw: pd.DataFrame) -> None:
+    first, second = NUMBERS[0], TRAINING_COLUMNS[0]
     frame = raw.head(10).astype(object)
-    frame.loc[[3, 4, 5], "price"] = -5.0  # the index is the line in the file
-    frame.loc[6, "category"] = "toys"
+    frame.loc[frame.index[[1, 2, 3]], first.name] = "not-a-number"
+    frame.loc[frame.index[4], second.name] = None if not second.nullable else "03/01/2024"
     with pytest.raises(SchemaError) as error:
         validate(frame, TRAINING_COLUMNS)
-    assert {p.column for p in error.value.problems} == {"price", "category"}
-    assert "3 rows out of range" in str(error.value)
+    assert {p.column for p in error.value.problems} == {first.name, second.name}
+    assert f"column '{first.name}': 3 rows" in str(error.value)
 
 
 def test_split_valid_accounts_for_every_row(raw: pd.DataFrame) -> None:
-    frame = raw.head(100).astype(object)  # lines 2 .. 101
-    frame.loc[[3, 50], "price"] = "n/a"
-    frame.loc[[50, 70], "category"] = "toys"
-    valid, rejected, reasons = split_valid(frame)
+    number = NUMBERS[0]
+    frame = raw.head(100).astype(object)
+    bad = frame.index[[3, 50, 70]]
+    frame.loc[bad, number.name] = "n/a"
+    valid, rejected, reasons = split_valid(frame, TRAINING_COLUMNS)
     assert len(valid) + len(rejected) == 100
-    assert rejected.index.tolist() == [3, 50, 70]  # the lines of the file
-    assert reasons[50] == "category: not one of ['beverages', 'dairy', 'household', 'snacks']; price: not a number"
+    assert rejected.index.tolist() == bad.tolist()  # the lines of the file
+    assert set(reasons) == {f"{number.name}: not a {'number' if number.kind == 'float' else 'whole number'}"}
 
 
-def test_booleans_are_not_numbers(raw: pd.DataFrame) -> None:
-    frame = raw.head(3)
-    frame["promo"] = [True, False, True]
-    assert [p.column for p in find_problems(frame)] == ["promo"]
+@pytest.mark.parametrize("column", NUMBERS, ids=[c.name for c in NUMBERS])
+def test_booleans_are_not_numbers(raw: pd.DataFrame, column: Column) -> None:
+    frame = raw.head(3).assign(**{column.name: [True, False, True]})
+    assert column.name in [p.column for p in find_problems(frame, TRAINING_COLUMNS)]
 
 
-def test_duplicated_days_keep_the_last_row(raw: pd.DataFrame, tmp_path: Path) -> None:
+@pytest.mark.skipif(not SCHEMA.ids and TIME is None, reason="rows have no key: every row counts")
+def test_a_repeated_key_keeps_the_last_row(raw: pd.DataFrame, tmp_path: Path) -> None:
     frame = validate(raw.head(5), TRAINING_COLUMNS)
-    doubled = pd.concat([frame, frame.assign(units_sold=frame["units_sold"] + 1)])
+    target = SCHEMA.target.name
+    doubled = pd.concat([frame, frame.assign(**{target: frame[target] + 1})])
     doubled.to_csv(tmp_path / "dup.csv", index=False)
     loaded = load_training_data(tmp_path / "dup.csv")
-    assert loaded["units_sold"].tolist() == (frame["units_sold"] + 1).tolist()
+    assert sorted(loaded[target].tolist()) == sorted((frame[target] + 1).tolist())
 
 
 def test_missing_training_file_names_the_setting(tmp_path: Path) -> None:
@@ -108,30 +138,74 @@ def test_unsupported_file_type(tmp_path: Path) -> None:
         read_table(tmp_path / "data.xlsx")
 
 
-def test_time_split_is_ordered_and_complete(split: Split, sample: pd.DataFrame) -> None:
-    assert split.train["date"].max() < split.validation["date"].min()
-    assert split.validation["date"].max() < split.test["date"].min()
-    assert split.test["date"].nunique() == 56
-    assert split.validation["date"].nunique() == 56
-    assert len(split.train) + len(split.validation) + len(split.test) == len(sample)
+def test_the_configured_split_is_complete_and_sized(
+    split_parts: Split, sample: pd.DataFrame, project_settings: Settings
+) -> None:
+    assert sum(len(part) for _, part in split_parts.parts()) == len(sample)
+    assert min(len(part) for _, part in split_parts.parts()) >= project_settings.min_split_rows
+    if TIME is not None:
+        assert split_parts.train[TIME.name].max() < split_parts.validation[TIME.name].min()
+        assert split_parts.validation[TIME.name].max() < split_parts.test[TIME.name].min()
 
 
-def test_split_refuses_too_little_history(sample: pd.DataFrame) -> None:
-    with pytest.raises(ValueError, match="the train part of the data holds 0 rows"):
-        split_by_time(sample, validation_days=200, test_days=200)
+@needs_time
+@pytest.mark.parametrize("period", ["day", "week", "month", "quarter", "year"])
+def test_the_last_periods_are_held_out(sample: pd.DataFrame, period: Any) -> None:
+    assert TIME is not None
+    frequency = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}[period]
+    periods = sample[TIME.name].dt.to_period(frequency)
+    if periods.nunique() < 3:
+        pytest.skip(f"the data spans fewer than 3 {period}s")
+    parts = split_by_time(sample, period, 1, 1)
+    assert set(parts.test[TIME.name].dt.to_period(frequency)) == {periods.max()}
+    assert parts.validation[TIME.name].dt.to_period(frequency).iloc[0] == periods.max() - 1
 
 
+@needs_time
+def test_a_split_that_leaves_a_part_too_small_names_the_settings(sample: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match=r"the train part of the data holds 0 rows.*validation_periods=100000"):
+        split_by_time(sample, "day", 100_000, 1)
+
+
+@needs_time
 def test_a_stray_date_is_named_instead_of_a_one_row_test_period(sample: pd.DataFrame) -> None:
-    stray = sample.tail(1).assign(date=sample["date"].max() + pd.Timedelta(days=3000))
+    assert TIME is not None
+    stray = sample.tail(1).assign(**{TIME.name: sample[TIME.name].max() + pd.Timedelta(days=3000)})
     with pytest.raises(ValueError, match=r"part of the data holds [01] rows.*fewer than min_split_rows=30") as error:
-        split_by_time(pd.concat([sample, stray]), validation_days=14, test_days=14, min_rows=30)
-    assert f"are {stray['date'].iloc[0].date()} outliers?" in str(error.value)
+        split_by_time(pd.concat([sample, stray]), "day", 14, 14, min_rows=30)
+    assert f"are {stray[TIME.name].iloc[0].date()} outliers?" in str(error.value)
 
 
+@needs_time
 def test_future_dates_are_warned_about(sample: pd.DataFrame, caplog: pytest.LogCaptureFixture) -> None:
-    shifted = sample.assign(date=sample["date"] + (pd.Timestamp.now() - sample["date"].min()) + pd.Timedelta(days=30))
-    split_by_time(shifted, validation_days=14, test_days=14)
+    assert TIME is not None
+    dates = sample[TIME.name]
+    shifted = sample.assign(**{TIME.name: dates + (pd.Timestamp.now() - dates.min()) + pd.Timedelta(days=30)})
+    split_by_time(shifted, "day", 1, 1)
     assert "dated after today" in caplog.text
+
+
+def test_a_random_split_is_seeded_and_complete(sample: pd.DataFrame) -> None:
+    first, again = split_at_random(sample, 0.2, 0.1, seed=3), split_at_random(sample, 0.2, 0.1, seed=3)
+    for (_, a), (_, b) in zip(first.parts(), again.parts(), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+    assert sum(len(part) for _, part in first.parts()) == len(sample)
+    assert len(first.test) == round(len(sample) * 0.1)
+    indexes = np.concatenate([part.index.to_numpy() for _, part in first.parts()])
+    assert len(np.unique(indexes)) == len(sample)
+
+
+def test_a_random_split_too_small_names_the_settings(sample: pd.DataFrame) -> None:
+    with pytest.raises(ValueError, match=r"test part .* fewer than min_split_rows=.*test_fraction=0.0001"):
+        split_at_random(sample.head(100), 0.2, 0.0001, seed=0, min_rows=5)
+
+
+def test_split_follows_the_schema(sample: pd.DataFrame, project_settings: Settings) -> None:
+    parts = split(sample, project_settings)
+    if TIME is None:
+        assert len(parts.test) == round(len(sample) * project_settings.test_fraction)
+    else:
+        assert parts.test[TIME.name].min() > parts.train[TIME.name].max()
 
 
 @pytest.mark.parametrize(
@@ -190,20 +264,24 @@ DATE_EDGES: list[tuple[object, bool]] = [
     (pd.Timestamp("2024-06-03 10:30"), False),
     (pd.Timestamp("2024-06-03", tz="UTC"), False),
 ]
+DATES = [c for c in TRAINING_COLUMNS if c.kind == "date"]
 
 
+@pytest.mark.skipif(not DATES, reason="the schema has no date column")
 @pytest.mark.parametrize(("value", "valid"), DATE_EDGES)
 def test_one_rule_for_dates_in_every_source(raw: pd.DataFrame, value: object, valid: bool, tmp_path: Path) -> None:
-    frame = read_table_typed(raw.head(1), "date", value, tmp_path)
-    problems = [p.column for p in find_problems(frame)]
-    assert ("date" not in problems) is valid
+    name = DATES[0].name
+    frame = read_table_typed(raw.head(1), name, value, tmp_path)
+    problems = [p.column for p in find_problems(frame, TRAINING_COLUMNS)]
+    assert (name not in problems) is valid
 
 
-@pytest.mark.parametrize("promo", [[True, False], [True, None]])
-def test_booleans_are_never_numbers_in_parquet(raw: pd.DataFrame, promo: list[bool | None], tmp_path: Path) -> None:
-    frame = raw.head(2).assign(promo=pd.Series(promo, index=raw.index[:2], dtype=object))
+@pytest.mark.parametrize("values", [[True, False], [True, None]])
+def test_booleans_are_never_numbers_in_parquet(raw: pd.DataFrame, values: list[bool | None], tmp_path: Path) -> None:
+    name = NUMBERS[0].name
+    frame = raw.head(2).assign(**{name: pd.Series(values, index=raw.index[:2], dtype=object)})
     frame.to_parquet(tmp_path / "b.parquet")
-    assert "promo" in [p.column for p in find_problems(read_table(tmp_path / "b.parquet"))]
+    assert name in [p.column for p in find_problems(read_table(tmp_path / "b.parquet"), TRAINING_COLUMNS)]
 
 
 def read_table_typed(frame: pd.DataFrame, column: str, value: object, tmp_path: Path) -> pd.DataFrame:
@@ -214,17 +292,3 @@ def read_table_typed(frame: pd.DataFrame, column: str, value: object, tmp_path: 
         return read_table(tmp_path / "t.csv")
     changed.to_parquet(tmp_path / "t.parquet")
     return read_table(tmp_path / "t.parquet")
-
-
-def test_the_sample_is_the_generator_output(raw: pd.DataFrame) -> None:
-    regenerated = validate(generate(rows=len(raw)), TRAINING_COLUMNS)
-    pd.testing.assert_frame_equal(validate(raw, TRAINING_COLUMNS).reset_index(drop=True), regenerated)
-
-
-def test_generator_is_deterministic_and_scales_the_same_products() -> None:
-    small, large = generate(rows=500), generate(rows=20_000)
-    pd.testing.assert_frame_equal(generate(rows=500), small)
-    first = large[large["product_id"] == "P00000"].iloc[0]
-    assert first["base_price"] == small[small["product_id"] == "P00000"].iloc[0]["base_price"]
-    assert len(large) == 20_000
-    validate(large, TRAINING_COLUMNS)

@@ -19,22 +19,48 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.module_name }}.batch import score_file
+from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.config import Settings
-from {{ cookiecutter.module_name }}.data import INPUT_COLUMNS, find_problems, to_records
+from {{ cookiecutter.module_name }}.data import to_records
 from {{ cookiecutter.module_name }}.model import DemandModel
+from {{ cookiecutter.module_name }}.postprocess import EXPECTED, PriceGrid, optimize_prices
+from {{ cookiecutter.module_name }}.schema import SCHEMA
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
+from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS, find_problems
+
+TARGET = SCHEMA.target
+IDS = [c.name for c in SCHEMA.ids]
+OUTPUTS = [EXPECTED, *([TARGET.name] if TARGET.kind == "int" else []), *(["revenue"] if SCHEMA.price else [])]
+NUMBER = next(c for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable)
+
+
+def invalid_changes() -> list[tuple[dict[str, Any], str, str]]:
+    """One broken field per rule the request model enforces, from the schema."""
+    cases: list[tuple[dict[str, Any], str, str]] = [
+        ({NUMBER.name: True}, NUMBER.name, "valid number"),
+        ({NUMBER.name: "2.5"}, NUMBER.name, "valid number"),
+        ({"colour_that_is_not_a_column": "red"}, "colour_that_is_not_a_column", "Extra inputs are not permitted"),
+    ]
+    for column in INPUT_COLUMNS:
+        if column.numeric and column.minimum is not None:
+            cases.append(({column.name: column.minimum - 1}, column.name, "greater than or equal to"))
+        if column.numeric and column.maximum is not None:
+            cases.append(({column.name: column.maximum + 1}, column.name, "less than or equal to"))
+        if column.allowed is not None:
+            cases.append(({column.name: "__not_allowed__"}, column.name, "Input should be"))
+        if column.kind == "date":
+            cases += [
+                ({column.name: "2024-02-30"}, column.name, "YYYY-MM-DD"),
+                ({column.name: 20240101}, column.name, "YYYY-MM-DD"),
+            ]
+    return cases
 
 
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as client:
         yield client
-
-
-@pytest.fixture
-def record(sample: pd.DataFrame) -> dict[str, Any]:
-    return to_records(sample.head(1))[0]
 
 
 def test_health_and_readiness(client: TestClient) -> None:
@@ -50,38 +76,30 @@ def test_predict_returns_postprocessed_predictions(
     assert response.status_code == 200
     body = response.json()
     assert body["model_version"] == model.version
-    assert [p["product_id"] for p in body["predictions"]] == [r["product_id"] for r in records]
+    for name in IDS:
+        assert [p[name] for p in body["predictions"]] == [r[name] for r in records]
     for prediction, row in zip(body["predictions"], records, strict=True):
-        assert prediction["units"] == round(prediction["expected_units"])
-        assert prediction["revenue"] == pytest.approx(prediction["units"] * row["price"], abs=0.005)
+        assert set(prediction) == {*IDS, *OUTPUTS}
+        if TARGET.kind == "int":
+            assert prediction[TARGET.name] == round(prediction[EXPECTED])
+        if SCHEMA.price is not None:
+            quantity = prediction[TARGET.name] if TARGET.kind == "int" else prediction[EXPECTED]
+            assert prediction["revenue"] == pytest.approx(quantity * row[SCHEMA.price], abs=0.005)
 
 
 def test_online_answers_equal_batch_scoring(
     client: TestClient, sample: pd.DataFrame, settings: Settings, tmp_path: Path
 ) -> None:
-    rows = sample.sample(60, random_state=4)
-    rows.assign(date=rows["date"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "in.csv", index=False)
+    records = to_records(sample.sample(min(60, len(sample)), random_state=4))
+    pd.DataFrame(records).to_csv(tmp_path / "in.csv", index=False)
     score_file(client.app.state.model, tmp_path / "in.csv", tmp_path / "out.csv")  # type: ignore[attr-defined]
     batch = pd.read_csv(tmp_path / "out.csv")
-    online = [client.post("/predict", json={"records": [r]}).json()["predictions"][0] for r in to_records(rows)]
-    assert pd.DataFrame(online)["expected_units"].tolist() == batch["expected_units"].tolist()
-    assert pd.DataFrame(online)["units"].tolist() == batch["units"].tolist()
-    assert pd.DataFrame(online)["revenue"].tolist() == batch["revenue"].tolist()
+    online = pd.DataFrame([client.post("/predict", json={"records": [r]}).json()["predictions"][0] for r in records])
+    for name in OUTPUTS:
+        assert online[name].tolist() == batch[name].tolist(), name
 
 
-@pytest.mark.parametrize(
-    ("change", "field", "message"),
-    [
-        ({"price": True}, "price", "valid number"),
-        ({"price": "2.5"}, "price", "valid number"),
-        ({"price": 0.001}, "price", "greater than or equal to 0.01"),
-        ({"promo": 2}, "promo", "less than or equal to 1"),
-        ({"category": "toys"}, "category", "'beverages', 'dairy', 'household' or 'snacks'"),
-        ({"date": "2024-02-30"}, "date", "YYYY-MM-DD"),
-        ({"date": 20240101}, "date", "YYYY-MM-DD"),
-        ({"colour": "red"}, "colour", "Extra inputs are not permitted"),
-    ],
-)
+@pytest.mark.parametrize(("change", "field", "message"), invalid_changes())
 def test_invalid_records_get_422_naming_the_field(
     client: TestClient, record: dict[str, Any], change: dict[str, Any], field: str, message: str
 ) -> None:
@@ -95,16 +113,19 @@ def test_invalid_records_get_422_naming_the_field(
 def test_missing_field_and_empty_or_oversized_batches(
     client: TestClient, record: dict[str, Any], settings: Settings
 ) -> None:
-    missing = {k: v for k, v in record.items() if k != "base_price"}
-    assert client.post("/predict", json={"records": [missing]}).json()["detail"][0]["loc"][-1] == "base_price"
+    required = next(c.name for c in INPUT_COLUMNS if not c.nullable)
+    missing = {k: v for k, v in record.items() if k != required}
+    assert client.post("/predict", json={"records": [missing]}).json()["detail"][0]["loc"][-1] == required
     assert client.post("/predict", json={"records": []}).status_code == 422
     too_many = client.post("/predict", json={"records": [record] * (settings.max_records + 1)})
     assert too_many.status_code == 422
     assert too_many.json()["detail"][0]["loc"] == ["body", "records"]
 
 
-def test_optional_competitor_price_may_be_omitted(client: TestClient, record: dict[str, Any]) -> None:
-    without = {k: v for k, v in record.items() if k != "competitor_price"}
+@pytest.mark.skipif(not any(c.nullable for c in INPUT_COLUMNS), reason="no optional column")
+def test_an_optional_field_may_be_omitted(client: TestClient, record: dict[str, Any]) -> None:
+    optional = next(c.name for c in INPUT_COLUMNS if c.nullable)
+    without = {k: v for k, v in record.items() if k != optional}
     assert client.post("/predict", json={"records": [without]}).status_code == 200
 
 
@@ -123,10 +144,10 @@ def test_without_a_model_the_service_is_alive_but_not_ready(
 
 def test_nan_and_infinity_are_refused(client: TestClient, record: dict[str, Any]) -> None:
     for text in ("NaN", "Infinity", "-Infinity"):
-        body = json.dumps({"records": [record]}).replace(f'"price": {record["price"]}', f'"price": {text}')
+        body = json.dumps({"records": [record | {NUMBER.name: "HERE"}]}).replace('"HERE"', text)
         response = client.post("/predict", content=body, headers={"content-type": "application/json"})
         assert response.status_code == 422, text
-        assert response.json()["detail"][0]["loc"] == ["body", "records", 0, "price"]
+        assert response.json()["detail"][0]["loc"] == ["body", "records", 0, NUMBER.name]
 
 
 def test_malformed_json_gets_400_with_the_position(client: TestClient) -> None:
@@ -202,42 +223,37 @@ def test_metadata_describes_the_served_model(client: TestClient, model: DemandMo
 
 
 def test_the_onnx_backend_gives_the_same_answers(client: TestClient, settings: Settings, sample: pd.DataFrame) -> None:
-    body = {"records": to_records(sample.sample(200, random_state=4))}
+    body = {"records": to_records(sample.sample(min(200, len(sample)), random_state=4))}
     with TestClient(create_app(settings.model_copy(update={"inference_backend": "onnx"}))) as reference:
         assert reference.get("/metadata").json()["inference_backend"] == "onnxruntime"
         expected = reference.post("/predict", json=body).json()["predictions"]
     served = client.post("/predict", json=body).json()["predictions"]
-    assert [p["units"] for p in served] == [p["units"] for p in expected]
-    assert [p["expected_units"] for p in served] == pytest.approx([p["expected_units"] for p in expected], abs=1e-4)
+    assert [p[EXPECTED] for p in served] == pytest.approx([p[EXPECTED] for p in expected], abs=1e-4)
 
 
-def test_extreme_but_valid_inputs_give_finite_answers(client: TestClient, record: dict[str, Any]) -> None:
-    extreme = record | {"price": 0.01, "base_price": 1e6, "competitor_price": 1e6}
+@pytest.mark.parametrize("end", ["minimum", "maximum"])
+def test_extreme_but_valid_inputs_give_finite_answers(client: TestClient, record: dict[str, Any], end: str) -> None:
+    bounded = [c for c in INPUT_COLUMNS if c.numeric and getattr(c, end) is not None]
+    extreme = record | {c.name: getattr(c, end) if c.kind == "float" else int(getattr(c, end)) for c in bounded}
     response = client.post("/predict", json={"records": [extreme]})
     assert response.status_code == 200
-    assert response.json()["predictions"][0]["units"] <= 1e9
+    value = response.json()["predictions"][0][EXPECTED]
+    assert TARGET.maximum is None or value <= TARGET.maximum
+    assert TARGET.minimum is None or value >= TARGET.minimum
 
 
 JSON = {"content-type": "application/json"}
-DATE = next(c.name for c in INPUT_COLUMNS if c.kind == "date")
-TEXT = next(c.name for c in INPUT_COLUMNS if c.kind == "string" and c.allowed is None)
-NUMBER = next(c.name for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable)
+DATE = next((c.name for c in INPUT_COLUMNS if c.kind == "date"), None)
+TEXT = next((c.name for c in INPUT_COLUMNS if c.kind == "string" and c.allowed is None), None)
+DATE_EDGES = ["2024-06-03", "20240603", "2024-W23-1", "2024-6-3", "2024-02-30", "2024-06-03T00:00"]
+EDGES = [
+    *([(DATE, value) for value in DATE_EDGES] if DATE else []),
+    *([(TEXT, ""), (TEXT, "NA")] if TEXT else []),
+    (NUMBER.name, True),
+]
 
 
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [
-        (DATE, "2024-06-03"),
-        (DATE, "20240603"),
-        (DATE, "2024-W23-1"),
-        (DATE, "2024-6-3"),
-        (DATE, "2024-02-30"),
-        (DATE, "2024-06-03T00:00"),
-        (TEXT, ""),
-        (TEXT, "NA"),
-        (NUMBER, True),
-    ],
-)
+@pytest.mark.parametrize(("column", "value"), EDGES)
 def test_the_api_and_batch_scoring_accept_the_same_values(
     client: TestClient, record: dict[str, Any], column: str, value: object
 ) -> None:
@@ -249,7 +265,7 @@ def test_the_api_and_batch_scoring_accept_the_same_values(
 
 
 DEEP = b"[" * 100_000 + b"]" * 100_000
-LONG_NUMBER = b'{"records": [{"price": ' + b"9" * 5000 + b"}]}"
+LONG_NUMBER = b'{"records": [{"x": ' + b"9" * 5000 + b"}]}"
 NOT_UTF8 = bytes([0xFF, 0xFE, 0x7B, 0x7D])
 
 
@@ -264,11 +280,11 @@ def test_every_unparsable_body_gets_the_documented_400(client: TestClient, body:
 
 @pytest.mark.parametrize(
     ("body", "key"),
-    [('{"records": [], "records": [RECORD]}', "records"), ('{"records": [RECORD_WITH_PRICE]}', NUMBER)],
+    [('{"records": [], "records": [RECORD]}', "records"), ('{"records": [RECORD_WITH_PRICE]}', NUMBER.name)],
 )
 def test_duplicated_keys_are_refused(client: TestClient, record: dict[str, Any], body: str, key: str) -> None:
     text = json.dumps(record)
-    doubled = text[:-1] + f', "{NUMBER}": {json.dumps(record[NUMBER])}}}'
+    doubled = text[:-1] + f', "{NUMBER.name}": {json.dumps(record[NUMBER.name])}}}'
     response = client.post(
         "/predict", content=body.replace("RECORD_WITH_PRICE", doubled).replace("RECORD", text), headers=JSON
     )
@@ -381,3 +397,27 @@ def test_a_client_that_stops_sending_gets_408(server: str) -> None:
         )
         answer = connection.recv(4096)
     assert answer.startswith(b"HTTP/1.1 408")
+
+
+@pytest.mark.skipif(SCHEMA.price is None, reason="the schema declares no price")
+def test_optimize_answers_what_the_optimize_command_computes(
+    client: TestClient, settings: Settings, sample: pd.DataFrame
+) -> None:
+    rows = sample.sample(min(20, len(sample)), random_state=8)
+    response = client.post("/optimize", json={"records": to_records(rows)})
+    assert response.status_code == 200, response.text
+    served = pd.DataFrame(response.json()["decisions"])
+    grid = PriceGrid.from_settings(settings)
+    expected = optimize_prices(client.app.state.model, columns_from_frame(rows), grid, settings.unit_cost)  # type: ignore[attr-defined]
+    assert list(served.columns) == list(expected)
+    for name, values in expected.items():
+        assert served[name].tolist() == values.tolist(), name
+    invalid = client.post("/optimize", json={"records": [to_records(rows)[0] | {NUMBER.name: True}]})
+    assert invalid.status_code == 422
+
+
+@pytest.mark.skipif(SCHEMA.price is None, reason="the schema declares no price")
+def test_the_openapi_example_is_a_row_of_the_data(client: TestClient) -> None:
+    example = client.get("/openapi.json").json()["components"]["schemas"]["RecordsRequest"]["example"]
+    assert client.post("/predict", json=example).status_code == 200
+    assert client.post("/optimize", json=example).status_code == 200

@@ -176,6 +176,13 @@ def load(path: Path, *, backend: Backend = "auto", key: bytes | None = None) -> 
     return DemandModel(regressor, model.metadata, session)
 
 
+def read_metadata(path: Path) -> dict[str, Any]:
+    """The artifact's metadata, checked (digests, typed fields) but without loading the regressor."""
+    if not path.is_file():
+        raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
+    return _read_members(path, None)[1].model_dump()
+
+
 def _read_members(path: Path, key: bytes | None) -> tuple[dict[str, bytes], ArtifactMetadata]:
     """Every member, checked against the metadata's digests (and the signature, given a key)."""
     try:

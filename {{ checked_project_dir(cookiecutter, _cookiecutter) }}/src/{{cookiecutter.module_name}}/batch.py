@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .data import INPUT_COLUMNS, SchemaError, find_problems, split_valid
-from .features import columns_from_frame
+from .columns import columns_from_frame
 from .model import DemandModel
 from .postprocess import score
+from .schema import SCHEMA
 from .tables import (
     Chunk,
     Malformed,
@@ -34,6 +34,7 @@ from .tables import (
     row_label,
     table_format,
 )
+from .validation import INPUT_COLUMNS, SchemaError, find_problems, split_valid
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,8 @@ def score_file(
                         _fail_fast(source, chunk, label)
                     if len(valid) or not scored_out.rows:  # the first chunk always writes, for the header
                         outputs = score(model, columns_from_frame(valid))
-                        scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k != "product_id"}))
+                        ids = {c.name for c in SCHEMA.ids}  # already in the row
+                        scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k not in ids}))
                     if len(rejected) or chunk.malformed:
                         rejects_out.write(_rejects_frame(chunk, rejected, reasons, label))
                     rows_in += len(chunk.frame) + len(chunk.malformed)

@@ -33,19 +33,20 @@ from rich.progress import (
 from rich.text import Text
 
 from . import __summary__
-from .artifact import ArtifactError, load, package
+from .artifact import ArtifactError, load, package, read_metadata
 from .batch import rejects_path, score_file
+from .columns import columns_from_frame
 from .config import Settings
-from .data import SchemaError, load_training_data, split_by_time, validate
-from .features import columns_from_frame
+from .data import example_records, load_training_data, resample, split
 from .model import DemandModel
 from .model import evaluate as evaluate_model
 from .model import train as train_model
 from .postprocess import PriceGrid, optimize_prices
+from .schema import SCHEMA
 from .serve import create_app
-from .synthetic import generate as generate_rows
 from .tables import atomic_path, check_distinct, read_table, row_label, write_table, write_text
 from .telemetry import configure_logging
+from .validation import SchemaError, validate
 
 app = typer.Typer(
     help=__summary__,
@@ -121,9 +122,9 @@ def train() -> None:
             task = progress.add_task("loading and validating data", total=4)
             frame = load_training_data(settings.data_path)
             progress.update(task, advance=1, description="splitting by time")
-            split = split_by_time(frame, settings.validation_days, settings.test_days, settings.min_split_rows)
+            parts = split(frame, settings)
             progress.update(task, advance=1, description=f"fitting ({len(settings.alphas)} penalties)")
-            model = train_model(split, settings.alphas)
+            model = train_model(parts, settings.alphas)
             progress.update(task, advance=1, description="saving the artifact")
             artifact, version = package(model, settings.signing_key())
             _report(settings, "metrics.json", {"model_version": version, **model.metadata["metrics"]})
@@ -148,13 +149,13 @@ def evaluate() -> None:
         check_distinct([settings.data_path, settings.artifact_path], [settings.reports_dir / "evaluation.json"])
         model = _load(settings)
         frame = load_training_data(settings.data_path)
-        split = split_by_time(frame, settings.validation_days, settings.test_days, settings.min_split_rows)
-        scores = evaluate_model(model, split)
+        parts = split(frame, settings)
+        scores = evaluate_model(model, parts)
         report = _report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
     for name, values in scores.items():
         console.print(f"{name:>9}: " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))
     typer.echo(
-        f"evaluate: model {model.version} on {len(split.test):,} test rows: WAPE {scores['model']['wape']:.3f} "
+        f"evaluate: model {model.version} on {len(parts.test):,} test rows: WAPE {scores['model']['wape']:.3f} "
         f"vs baseline {scores['baseline']['wape']:.3f} -> {report} in {time.perf_counter() - started:.1f}s"
     )
 
@@ -191,21 +192,22 @@ def predict(
 
 @app.command()
 def optimize(input: InputPath, output: OutputPath) -> None:
-    """For each row, the revenue-maximizing price on a grid around the base price."""
+    """For each row, the price with the highest expected profit (revenue without a unit cost)."""
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
         check_distinct([input, settings.artifact_path], [output])
         model = _load(settings)
         frame = validate(read_table(input), label=row_label(input))
-        grid = PriceGrid(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
-        decisions = optimize_prices(model, columns_from_frame(frame), grid)
-        result = frame[["date"]].assign(**decisions)
-        write_table(result, output)
-    uplift = decisions["expected_revenue"].sum() / max(decisions["current_expected_revenue"].sum(), 1e-9) - 1
+        grid = PriceGrid.from_settings(settings)
+        decisions = optimize_prices(model, columns_from_frame(frame), grid, settings.unit_cost)
+        time_column = [SCHEMA.time.name] if SCHEMA.time else []
+        write_table(frame[time_column].assign(**decisions), output)
+    objective = "profit" if "expected_profit" in decisions else "revenue"
+    best, now = decisions[f"expected_{objective}"].sum(), decisions[f"current_expected_{objective}"].sum()
     typer.echo(
-        f"optimize: {len(frame):,} rows x {grid.points + 1} candidate prices -> {output}; expected revenue "
-        f"{uplift:+.1%} vs current prices in {time.perf_counter() - started:.1f}s"
+        f"optimize: {len(frame):,} rows x {grid.points + 1} candidate prices -> {output}; expected {objective} "
+        f"{best / max(now, 1e-9) - 1:+.1%} vs current prices in {time.perf_counter() - started:.1f}s"
     )
 
 
@@ -242,11 +244,29 @@ def serve(
 @app.command()
 def generate(
     output: OutputPath,
-    rows: Annotated[int, typer.Option(min=1, help="Number of rows to generate.")] = 3650,
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same data.")] = 7,
+    rows: Annotated[int, typer.Option(min=1, help="Number of rows to write.")] = 100_000,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same rows.")] = 7,
 ) -> None:
-    """Write synthetic demand data (the distribution of the embedded sample) at any size."""
+    """Write rows drawn at random from the training data (data_path), any number: for benchmarks."""
     started = time.perf_counter()
     with _clean_errors():
-        write_table(generate_rows(rows, seed), output)
+        settings = Settings()
+        check_distinct([settings.data_path], [output])
+        write_table(resample(read_table(settings.data_path), rows, seed), output)
     typer.echo(f"generate: {rows:,} rows (seed {seed}) -> {output} in {time.perf_counter() - started:.1f}s")
+
+
+@app.command("example-request")
+def example_request_command(
+    rows: Annotated[int, typer.Option(min=1, max=1000, help="Number of records.")] = 1,
+) -> None:
+    """Print a valid /predict request body: rows of the training data, else the model's own example."""
+    with _clean_errors():
+        settings = Settings()
+        if settings.data_path.is_file():
+            records = example_records(settings.data_path, rows)
+        else:  # e.g. in the container image, which holds the model but not the data
+            records = read_metadata(settings.artifact_path).get("example_request", [])[:rows]
+            if not records:
+                raise FileNotFoundError(f"no data at {settings.data_path} and no example in {settings.artifact_path}")
+    typer.echo(json.dumps({"records": records}))

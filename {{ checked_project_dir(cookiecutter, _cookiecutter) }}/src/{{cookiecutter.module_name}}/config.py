@@ -40,19 +40,28 @@ class Settings(BaseSettings):
     artifact_path: Path = Path("artifacts/model.zip")
     reports_dir: Path = Path("reports")
 
-    # Training: the last `test_days` are held out for the final report, the `validation_days`
-    # before them choose the L2 penalty among `alphas`.
-    validation_days: int = Field(default=56, ge=1)
-    test_days: int = Field(default=56, ge=1)
+    # The split. With a time column, the last `test_periods` periods (days, weeks, ...) are held
+    # out for the final report and the `validation_periods` before them choose the L2 penalty
+    # among `alphas`; without one, seeded random fractions of the rows are.
+    split_period: Literal["day", "week", "month", "quarter", "year"] = "day"
+    validation_periods: int = Field(default=56, ge=1)
+    test_periods: int = Field(default=56, ge=1)
+    validation_fraction: float = Field(default=0.15, gt=0, lt=0.5)
+    test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
+    split_seed: int = 0
     alphas: tuple[Penalty, ...] = Field(default=(0.0, 0.1, 1.0, 10.0), min_length=1)
     # Fewer rows than this in the train, validation or test part stops training: metrics from
     # a handful of rows mean nothing, and so few usually means a stray date.
     min_split_rows: int = Field(default=30, ge=1)
 
-    # Price optimization: candidate prices between min and max ratio of the base price.
+    # Price optimization: `price_points` candidate prices from `price_min_ratio` to
+    # `price_max_ratio` times the current price (the bounds on a change), plus the current one.
+    # The objective is profit with a unit cost (the schema's unit_cost column, else this
+    # setting), revenue without one.
     price_min_ratio: float = Field(default=0.7, gt=0)
     price_max_ratio: float = Field(default=1.3, gt=0)
     price_points: int = Field(default=25, ge=2, le=1000)
+    unit_cost: float | None = Field(default=None, ge=0)
 
     # Serving and batch scoring.
     host: str = "127.0.0.1"

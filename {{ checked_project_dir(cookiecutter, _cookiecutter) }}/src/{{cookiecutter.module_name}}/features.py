@@ -1,27 +1,29 @@
-"""Cleaning and feature engineering: the one implementation behind training, batch and online scoring.
+"""The example's feature engineering: the one implementation behind training, batch and online scoring.
 
-Everything works on `Columns`, a mapping of column name to a 1-D NumPy array. A validated
-DataFrame and a list of API records both become `Columns` cheaply, so one row and a million
-rows take the same vectorized path, and a single request never pays for building a DataFrame.
+Replace it with your own features (see "Make it yours" in the README). What the rest of the
+code needs from this module:
+
+- `FEATURE_NAMES` and `build_features(columns)`: the model matrix, one row per input row;
+- `monotonic_constraints()`: per feature, -1 / 1 when its coefficient must be <= 0 / >= 0 for
+  the schema's `monotone` promises to hold, else 0 (the tests check the promises themselves);
+- optionally `PRICE_FEATURES` and `price_features(columns, prices)`: the features that change
+  with the price, at many candidate prices; with them a linear model scores the optimizer's
+  candidates in a few multiplications each (a test holds this equal to the full rebuild).
+
+Everything works on `Columns` (see `columns`), so one row and a million rows take the same
+vectorized path, and a single request never pays for building a DataFrame.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 import numpy as np
 import numpy.typing as npt
-import pandas as pd
 
-from .data import CATEGORIES, INPUT_COLUMNS
-
-Columns = Mapping[str, npt.NDArray[Any]]
-Matrix = npt.NDArray[np.float64]
+from .columns import Columns, Matrix
+from .schema import CATEGORIES
 
 _CATEGORY_ARRAY = np.array(CATEGORIES)
 _WEEKDAYS = ("tue", "wed", "thu", "fri", "sat", "sun")  # Monday is the reference day
-_DTYPES = {"date": "datetime64[D]", "string": "object", "float": "float64", "int": "float64"}
 
 #: Features that rise with `price` when all else is fixed. The model constrains their
 #: coefficients to be <= 0, which makes predicted demand non-increasing in price.
@@ -39,24 +41,6 @@ FEATURE_NAMES: tuple[str, ...] = (
     *(f"weekday_{d}" for d in _WEEKDAYS),
     *(f"category_{c}" for c in CATEGORIES[1:]),  # the first category is the reference level
 )
-
-
-def columns_from_frame(frame: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
-    """View a validated frame (see `data.validate`) as `Columns`."""
-    return {c.name: frame[c.name].to_numpy(dtype=_DTYPES[c.kind]) for c in INPUT_COLUMNS}
-
-
-def columns_from_records(records: Sequence[Mapping[str, Any]]) -> dict[str, npt.NDArray[Any]]:
-    """Turn validated records (dicts) into `Columns`; a missing optional value becomes NaN."""
-    return {
-        c.name: np.array(
-            [np.nan if r[c.name] is None else r[c.name] for r in records]
-            if c.nullable
-            else [r[c.name] for r in records],
-            dtype=_DTYPES[c.kind],
-        )
-        for c in INPUT_COLUMNS
-    }
 
 
 def build_features(columns: Columns) -> Matrix:

@@ -1,8 +1,9 @@
-"""Train the demand model, judge it against a naive baseline, predict (the artifact: `artifact`).
+"""Train the model, judge it against a naive baseline, predict (the artifact: `artifact`).
 
-The model is log-linear: log(1 + units) is linear in the features. Price enters only through
-`features.PRICE_FEATURES`, whose coefficients are bounded above by 0 during fitting, so
-predicted demand can never rise with price. That is a guarantee of the fit, not a hope.
+A target that cannot be negative (its schema minimum is >= 0, as units sold) is modelled on the
+log scale, log(1 + y): the model is then log-linear and its predictions never negative. The
+regressor is fitted under `features.monotonic_constraints()`, which turn the schema's
+`monotone` promises (demand never rises with price) into a guarantee of the fit, not a hope.
 """
 
 from __future__ import annotations
@@ -19,25 +20,20 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from . import __version__
-from .data import PRICE, TARGET, Split, describe_schema, fingerprint
+from . import __version__, features
+from .columns import Columns, Matrix, columns_from_frame
+from .data import TARGET, Split, describe_schema, fingerprint, to_records
 from .estimator import ONNX_INPUT, MonotonicLinearRegression
-from .features import (
-    FEATURE_NAMES,
-    PRICE_FEATURES,
-    Columns,
-    Matrix,
-    build_features,
-    columns_from_frame,
-    monotonic_constraints,
-    price_features,
-)
+from .features import FEATURE_NAMES, build_features, monotonic_constraints
+from .schema import SCHEMA
 
 logger = logging.getLogger(__name__)
 
 #: Version of the artifact's layout; `artifact.load` refuses any other.
 ARTIFACT_FORMAT = 1
-_LOG_MAX_UNITS = float(np.log1p(TARGET.maximum or np.inf))
+#: Whether the target is modelled as log(1 + y); see the module docstring.
+LOG_TARGET = TARGET.minimum is not None and TARGET.minimum >= 0
+_MAX_TARGET = TARGET.maximum if TARGET.maximum is not None else np.inf
 
 
 @dataclass(frozen=True)
@@ -62,57 +58,73 @@ class DemandModel:
         return str(self.metadata["model_version"])
 
     def predict(self, columns: Columns) -> Matrix:
-        """Expected units sold for each row (raw, before business rounding)."""
-        return _to_units(self.raw_predict(build_features(columns)))
+        """The expected target for each row (raw, before business rounding)."""
+        return from_model_scale(self.raw_predict(build_features(columns)))
 
     def raw_predict(self, X: Matrix) -> Matrix:
-        """The regressor's output, log(1 + units), for a feature matrix from `build_features`."""
+        """The regressor's output (the target on the model's scale) for a matrix from `build_features`."""
         if self.session is not None:
             return np.asarray(self.session.run(None, {ONNX_INPUT: X})[0][:, 0])
         unchecked = getattr(self.regressor, "predict_unchecked", None)  # the matrix is valid by construction
         return np.asarray(unchecked(X) if unchecked else self.regressor.predict(X), dtype=np.float64)
 
     def predict_at_prices(self, columns: Columns, prices: Matrix) -> Matrix:
-        """Expected units of each row at each of its candidate prices (`prices`: rows x candidates).
+        """The expected target of each row at each of its candidate prices (`prices`: rows x candidates).
 
-        A regressor that offers `predict_varying` (a linear one) scores each row's fixed features
-        once and each candidate by its price features alone; any other regressor scores the
-        full feature rows at every candidate price. A test holds the two paths equal.
+        When the regressor offers `predict_varying` (a linear one) and the features module offers
+        `price_features`, each row's fixed features are scored once and each candidate by its
+        price features alone; otherwise the full feature rows are scored at every candidate
+        price. A test holds the two paths equal.
         """
         varying = getattr(self.regressor, "predict_varying", None)
-        if varying is None:
+        at_prices = getattr(features, "price_features", None)  # optional in a features module
+        if varying is None or at_prices is None:
             return self.predict_at_prices_generic(columns, prices)
-        index = [FEATURE_NAMES.index(name) for name in PRICE_FEATURES]
-        values = price_features(columns, prices).reshape(*prices.shape, len(index))
-        return _to_units(varying(build_features(columns), index, values))
+        index = [FEATURE_NAMES.index(name) for name in features.PRICE_FEATURES]
+        values = at_prices(columns, prices).reshape(*prices.shape, len(index))
+        return from_model_scale(varying(build_features(columns), index, values))
 
     def predict_at_prices_generic(self, columns: Columns, prices: Matrix) -> Matrix:
         """`predict_at_prices` for any regressor: every row repeated at each candidate price."""
         width = prices.shape[1]
         repeated = {name: np.repeat(values, width) for name, values in columns.items()}
-        repeated[PRICE] = prices.ravel()
+        repeated[_price_column()] = prices.ravel()
         return self.predict(repeated).reshape(prices.shape)
 
 
-def _to_units(log_units: Matrix) -> Matrix:
-    """Invert the log1p target, capped at the target's schema maximum so that extreme inputs
-    give a large number, never infinity; the cap is non-decreasing, so it keeps the price guarantee."""
-    return np.expm1(np.minimum(log_units, _LOG_MAX_UNITS))
+def _price_column() -> str:
+    if SCHEMA.price is None:
+        raise ValueError("the schema declares no price column (Schema(price=...)): there is no price to optimize")
+    return SCHEMA.price
+
+
+def to_model_scale(y: npt.ArrayLike) -> Matrix:
+    """What the regressor fits: the target, as log(1 + y) when it cannot be negative."""
+    values = np.asarray(y, dtype=np.float64)
+    return np.log1p(values) if LOG_TARGET else values
+
+
+def from_model_scale(z: Matrix) -> Matrix:
+    """Back to the target's scale, clipped to the schema's bounds so that extreme inputs give a
+    large number, never infinity or a negative count; clipping is non-decreasing, so it keeps
+    the monotone guarantees."""
+    values = np.expm1(np.minimum(z, np.log1p(_MAX_TARGET))) if LOG_TARGET else np.minimum(z, _MAX_TARGET)
+    return values if TARGET.minimum is None else np.maximum(values, TARGET.minimum)
 
 
 def target(frame: pd.DataFrame) -> Matrix:
-    """What the regressor fits: log(1 + units), so that the fitted model is log-linear."""
-    units: Matrix = frame["units_sold"].to_numpy(dtype=np.float64)
-    return np.log1p(units)
+    return to_model_scale(frame[TARGET.name].to_numpy(dtype=np.float64))
 
 
-def fit_regressor(frame: pd.DataFrame, alpha: float) -> MonotonicLinearRegression:
+def fit_regressor(frame: pd.DataFrame, alpha: float) -> Any:
+    """The regressor, fitted under the features' monotonic constraints. Swap it here: any
+    scikit-learn regressor that takes `monotonic_cst` (e.g. HistGradientBoostingRegressor) works."""
     X = build_features(columns_from_frame(frame))
     return MonotonicLinearRegression(monotonic_constraints(), alpha).fit(X, target(frame))
 
 
 def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]:
-    """Errors in units: MAE, RMSE and WAPE (total absolute error over total demand)."""
+    """Errors in the target's unit: MAE, RMSE, WAPE (total absolute error over the total) and bias."""
     y, p = np.asarray(actual, dtype=float), np.asarray(predicted, dtype=float)
     error = p - y
     return {
@@ -124,18 +136,23 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
 
 
 def baseline_predict(train: pd.DataFrame, rows: pd.DataFrame) -> npt.NDArray[np.float64]:
-    """The naive forecast to beat: each product's mean daily sales over the training period."""
-    means = train.groupby("product_id")["units_sold"].mean()
-    overall = float(train["units_sold"].mean())
-    return rows["product_id"].map(means).fillna(overall).to_numpy(dtype=float)
+    """The naive forecast to beat: each entity's (ids') mean target over the training rows; the
+    overall mean for an entity never seen, and for data without ids."""
+    overall = float(train[TARGET.name].mean())
+    ids = [c.name for c in SCHEMA.ids]
+    if not ids:
+        return np.full(len(rows), overall)
+    means = train.groupby(ids)[TARGET.name].mean().rename("baseline")
+    joined = rows[ids].join(means, on=ids)["baseline"]
+    return joined.fillna(overall).to_numpy(dtype=float)
 
 
 def evaluate(model: DemandModel, split: Split) -> dict[str, dict[str, float]]:
-    """Model and baseline errors on the held-out test rows; the baseline learns from all earlier days."""
+    """Model and baseline errors on the held-out test rows; the baseline learns from all the others."""
     history = pd.concat([split.train, split.validation])
-    actual = split.test["units_sold"].to_numpy()
+    actual = split.test[TARGET.name].to_numpy()
     return {
-        "model": metrics(actual, np.clip(model.predict(columns_from_frame(split.test)), 0, None)),
+        "model": metrics(actual, model.predict(columns_from_frame(split.test))),
         "baseline": metrics(actual, baseline_predict(history, split.test)),
     }
 
@@ -149,8 +166,8 @@ def train(split: Split, alphas: Sequence[float]) -> DemandModel:
     def validation_wape(alpha: float) -> float:
         regressor = fit_regressor(split.train, alpha)
         candidate = DemandModel(regressor, {})
-        predicted = np.clip(candidate.predict(columns_from_frame(split.validation)), 0, None)
-        return metrics(split.validation["units_sold"], predicted)["wape"]
+        predicted = candidate.predict(columns_from_frame(split.validation))
+        return metrics(split.validation[TARGET.name], predicted)["wape"]
 
     scores = {alpha: validation_wape(alpha) for alpha in alphas}
     best_alpha = min(scores, key=scores.__getitem__)
@@ -164,11 +181,9 @@ def train(split: Split, alphas: Sequence[float]) -> DemandModel:
         "feature_names": list(FEATURE_NAMES),
         "params": {"alpha": best_alpha, "validation_wape_by_alpha": {str(a): s for a, s in scores.items()}},
         "rows": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
-        "periods": {
-            name: [str(part["date"].min().date()), str(part["date"].max().date())]
-            for name, part in (("train", split.train), ("validation", split.validation), ("test", split.test))
-        },
+        "periods": _periods(split),
         "data_fingerprint": fingerprint(pd.concat([history, split.test])),
+        "example_request": to_records(split.test.head(3)),
         "library_versions": {
             "python": platform.python_version(),
             **{lib: version(lib) for lib in ("numpy", "pandas", "scikit-learn", "scipy", "skops")},
@@ -177,3 +192,11 @@ def train(split: Split, alphas: Sequence[float]) -> DemandModel:
     model = DemandModel(regressor, metadata)
     metadata["metrics"] = {"test": evaluate(model, split)}
     return model
+
+
+def _periods(split: Split) -> dict[str, list[str]]:
+    """First and last date of each part, when the data has a time column."""
+    if SCHEMA.time is None:
+        return {}
+    name = SCHEMA.time.name
+    return {part: [str(rows[name].min().date()), str(rows[name].max().date())] for part, rows in split.parts()}

@@ -1,7 +1,9 @@
 """Turn raw model output into business outputs, and decide prices.
 
 `score` is the one path from input columns to what a caller sees: the HTTP API and batch
-scoring both call it, so an online answer and a batch answer for the same row agree.
+scoring both call it, so an online answer and a batch answer for the same row agree. Every
+output is named from the schema's roles: the ids are echoed, the target is `expected_<target>`
+(and `<target>` in whole units for a count), and `revenue` needs a price column.
 """
 
 from __future__ import annotations
@@ -12,26 +14,30 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .features import Columns
+from .columns import Columns
+from .config import Settings
+from .data import TARGET
 from .model import DemandModel
+from .schema import SCHEMA
 
 Outputs = dict[str, npt.NDArray[Any]]
+EXPECTED = f"expected_{TARGET.name}"
 
 
-def to_business(columns: Columns, expected_units: npt.NDArray[np.float64]) -> Outputs:
-    """Demand as whole, non-negative units, and the revenue they bring at the row's price.
+def to_business(columns: Columns, expected: npt.NDArray[np.float64]) -> Outputs:
+    """The ids, the expected target, whole units for a count target, and revenue at the row's price.
 
-    Clipping and rounding are non-decreasing maps, so the business output keeps the model's
-    guarantee: it never rises with price.
+    Rounding is a non-decreasing map, so the business outputs keep the model's monotone guarantees.
     """
-    expected = np.clip(expected_units, 0.0, None)
-    units = np.rint(expected).astype(np.int64)
-    return {
-        "product_id": columns["product_id"],
-        "expected_units": np.round(expected, 4),
-        "units": units,
-        "revenue": np.round(units * columns["price"], 2),
-    }
+    outputs: Outputs = {c.name: columns[c.name] for c in SCHEMA.ids}
+    outputs[EXPECTED] = np.round(expected, 4)
+    quantity = expected
+    if TARGET.kind == "int":
+        quantity = np.rint(expected).astype(np.int64)
+        outputs[TARGET.name] = quantity
+    if SCHEMA.price is not None:
+        outputs["revenue"] = np.round(quantity * columns[SCHEMA.price], 2)
+    return outputs
 
 
 def score(model: DemandModel, columns: Columns) -> Outputs:
@@ -41,7 +47,8 @@ def score(model: DemandModel, columns: Columns) -> Outputs:
 
 @dataclass(frozen=True)
 class PriceGrid:
-    """Candidate prices as multiples of each product's base price, evenly spaced."""
+    """Candidate prices: `points` evenly spaced multiples of each row's current price, from
+    `min_ratio` to `max_ratio` (the bounds on a price change), plus the current price itself."""
 
     min_ratio: float = 0.7
     max_ratio: float = 1.3
@@ -53,30 +60,45 @@ class PriceGrid:
         if self.points < 2:
             raise ValueError(f"price grid needs at least 2 points, got {self.points}")
 
-    def ratios(self) -> npt.NDArray[np.float64]:
-        return np.linspace(self.min_ratio, self.max_ratio, self.points)
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PriceGrid:
+        """The grid the settings describe: the CLI, the API and the benchmark all build it here."""
+        return cls(settings.price_min_ratio, settings.price_max_ratio, settings.price_points)
+
+    def candidates(self, current: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Rows x (points + 1) candidate prices, rounded to cents; the last column is the current price."""
+        prices = np.empty((len(current), self.points + 1))
+        prices[:, :-1] = np.round(current[:, None] * np.linspace(self.min_ratio, self.max_ratio, self.points), 2)
+        prices[:, -1] = current
+        return prices
 
 
-def optimize_prices(model: DemandModel, columns: Columns, grid: PriceGrid) -> Outputs:
-    """For each row (a product on a day), the candidate price that maximizes expected revenue.
+def optimize_prices(model: DemandModel, columns: Columns, grid: PriceGrid, unit_cost: float | None = None) -> Outputs:
+    """For each row, the candidate price with the highest expected profit, or revenue without a cost.
 
-    The candidates are the grid around the base price plus the current price, so the advice is
-    never worse than doing nothing. All candidates of all rows go to the model as one batch
-    (rows * candidates predictions in one vectorized call), never one call per candidate. The
-    decision uses expected (unrounded) units, so small volumes do not make it jump between prices.
+    The unit cost comes from the schema's `unit_cost` column, else from `unit_cost`; with
+    neither, the objective is revenue. The current price is a candidate, so the advice is never
+    worse than doing nothing. All candidates of all rows go to the model as one batch, never one
+    call per candidate; the decision uses expected (unrounded) quantities, so small volumes do not
+    make it jump between prices.
     """
-    n, width = len(columns["price"]), grid.points + 1
-    prices = np.empty((n, width))
-    prices[:, :-1] = np.round(columns["base_price"][:, None] * grid.ratios()[None, :], 2)
-    prices[:, -1] = columns["price"]
-    revenue = np.clip(model.predict_at_prices(columns, prices), 0.0, None) * prices
-    best = revenue.argmax(axis=1)
-    rows = np.arange(n)
-    return {
-        "product_id": columns["product_id"],
-        "current_price": columns["price"],
-        "optimal_price": prices[rows, best],
-        "expected_units": np.round(revenue[rows, best] / prices[rows, best], 4),
-        "expected_revenue": np.round(revenue[rows, best], 2),
-        "current_expected_revenue": np.round(revenue[:, -1], 2),
+    if SCHEMA.price is None:
+        raise ValueError("the schema declares no price column (Schema(price=...)): there is no price to optimize")
+    current = np.asarray(columns[SCHEMA.price], dtype=np.float64)
+    prices = grid.candidates(current)
+    cost = columns[SCHEMA.unit_cost] if SCHEMA.unit_cost is not None else unit_cost
+    margin = prices if cost is None else prices - np.asarray(cost, dtype=np.float64).reshape(-1, 1)
+    quantity = model.predict_at_prices(columns, prices)
+    value = quantity * margin
+    best = value.argmax(axis=1)
+    rows = np.arange(len(current))
+    objective = "revenue" if cost is None else "profit"
+    outputs: Outputs = {c.name: columns[c.name] for c in SCHEMA.ids}
+    outputs |= {
+        "current_price": current,
+        "recommended_price": prices[rows, best],
+        EXPECTED: np.round(quantity[rows, best], 4),
+        f"expected_{objective}": np.round(value[rows, best], 2),
+        f"current_expected_{objective}": np.round(value[:, -1], 2),
     }
+    return outputs

@@ -1,7 +1,8 @@
-"""The HTTP API: health, readiness and predictions, on the same scoring path as batch.
+"""The HTTP API: health, readiness, predictions and price decisions, on the paths batch uses.
 
-The request model is generated from the schema in `data`, so the API accepts exactly what
-the data contract allows (types are strict: `true` is not a number, `"3"` is not a price).
+The request and response models are generated from the schema (`messages`), so the API accepts
+exactly what the data contract allows (types are strict: `true` is not a number, `"3"` is not
+a price) and answers with what `postprocess` computes.
 The model is loaded once at start-up; a request never touches the disk. Every error has a
 documented status and a body naming the problem: 400 malformed JSON (a duplicated key
 included), 408 body too slow, 413 body too large, 415 not JSON, 422 invalid input (with the
@@ -12,121 +13,54 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
-from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Any
 
+import numpy as np
 from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __summary__, __version__
 from .artifact import ArtifactError, load
+from .columns import columns_from_records
 from .config import Settings
-from .data import INPUT_COLUMNS, Column, parse_date
-from .features import columns_from_records
 from .guards import RequestGuard, parse_json
+from .messages import (
+    InvalidJSON,
+    Metadata,
+    Objective,
+    PredictResponse,
+    Problem,
+    RecordsRequest,
+    Status,
+    optimize_response_model,
+)
 from .model import DemandModel
-from .postprocess import score
+from .postprocess import Outputs, PriceGrid, optimize_prices, score
+from .schema import SCHEMA
 from .telemetry import Metrics, RequestTelemetry
 
 logger = logging.getLogger(__name__)
 
 
-def _iso_date(value: object) -> object:
-    """Dates by the rule of the data files (`data.parse_date`): `YYYY-MM-DD` text, nothing else."""
-    if isinstance(value, str):
-        return parse_date(value)
-    raise ValueError("must be a date string in the form YYYY-MM-DD")
-
-
-def _whole_number(value: object) -> object:
-    """JSON has one number type: accept 3 and 3.0 as the integer 3, refuse 3.5, `true` and "3"."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
-def _annotation(column: Column) -> Any:
-    """The pydantic type of one schema column, with its bounds and strict typing."""
-    field = Field(
-        description=column.description,
-        ge=column.minimum,
-        le=column.maximum,
-        min_length=1 if column.kind == "string" else None,  # empty text is "missing" in a file too
-        max_length=column.max_length,
-    )
-    if column.kind == "date":
-        return Annotated[date, BeforeValidator(_iso_date), field]
-    if column.allowed is not None:
-        return Annotated[Literal[column.allowed], field]
-    base: Any = {"string": str, "float": float, "int": int}[column.kind]
-    strict = Field(strict=True, allow_inf_nan=False) if column.kind == "float" else Field(strict=True)
-    typed: Any = Annotated[base | None if column.nullable else base, strict, field]
-    return Annotated[typed, BeforeValidator(_whole_number)] if column.kind == "int" else typed
-
-
-def _record_model() -> type[BaseModel]:
-    fields: dict[str, Any] = {
-        c.name: (_annotation(c), None) if c.nullable else (_annotation(c), ...) for c in INPUT_COLUMNS
-    }
-    return create_model("Record", __config__=ConfigDict(extra="forbid"), **fields)
-
-
-if TYPE_CHECKING:  # the type checker cannot see a model built at run time: to it, a Record is a BaseModel
-    Record = BaseModel
-else:
-    Record = _record_model()
-
-
-class PredictRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    records: list[Record] = Field(min_length=1, description="Rows to score, 1 to `max_records` of them.")
-
-
-class Prediction(BaseModel):
-    product_id: str
-    expected_units: float = Field(description="Expected units sold (model output, clipped at 0).")
-    units: int = Field(description="Demand in whole units.")
-    revenue: float = Field(description="units * price.")
-
-
-class PredictResponse(BaseModel):
-    model_version: str
-    predictions: list[Prediction]
-
-
-class Status(BaseModel):
-    status: str
-
-
-class Problem(BaseModel):
-    """The body of 408, 413, 415 and 503 answers."""
-
-    detail: str
-
-
-class InvalidJSON(BaseModel):
-    """The body of a 400 answer: where the JSON stops making sense."""
-
-    detail: list[dict[str, Any]]
-
-
-class Metadata(BaseModel):
-    model_version: str
-    inference_backend: str = Field(description='What computes predictions: "numpy" or "onnxruntime".')
-    trained_at: str
-    package_version: str = Field(description="Version of the package serving the model.")
-    trained_with_package_version: str
-    metrics: dict[str, Any]
-    input_schema: list[dict[str, Any]]
-    feature_names: list[str]
-
-
 NO_MODEL: dict[int | str, dict[str, Any]] = {503: {"model": Problem, "description": "No model is loaded."}}
+#: The errors of an endpoint that takes a body.
+BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": InvalidJSON, "description": "The body is not valid JSON (or repeats a key)."},
+    408: {"model": Problem, "description": "The body did not arrive within `body_timeout_seconds`."},
+    413: {"model": Problem, "description": "The body exceeds `max_body_bytes`."},
+    415: {"model": Problem, "description": "The body is not `application/json` (UTF-8, uncompressed)."},
+    503: {"model": Problem, "description": "No model is loaded, or `max_concurrent_requests` are in progress."},
+}
+
+
+def rows(outputs: Outputs) -> list[dict[str, Any]]:
+    """Column outputs as one dict per row, with plain Python values (fast to serialize)."""
+    names = list(outputs)
+    return [dict(zip(names, values, strict=True)) for values in zip(*(outputs[n].tolist() for n in names), strict=True)]
 
 
 class StrictJSONRequest(Request):
@@ -242,42 +176,59 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Request counts and latencies by endpoint and status, and predictions served (Prometheus)."""
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
-    @app.post(
-        "/predict",
-        responses={
-            400: {"model": InvalidJSON, "description": "The body is not valid JSON (or repeats a key)."},
-            408: {"model": Problem, "description": "The body did not arrive within `body_timeout_seconds`."},
-            413: {"model": Problem, "description": "The body exceeds `max_body_bytes`."},
-            415: {"model": Problem, "description": "The body is not `application/json` (UTF-8, uncompressed)."},
-            503: {"model": Problem, "description": "No model is loaded, or `max_concurrent_requests` are in progress."},
-        },
-    )
-    async def predict(body: PredictRequest) -> PredictResponse:
-        """Expected demand, whole units and revenue for each record, in order."""
-        model = loaded_model()
+    def columns_of(body: RecordsRequest) -> dict[str, np.ndarray]:
         if len(body.records) > settings.max_records:
+            message = f"List should have at most {settings.max_records} items, not {len(body.records)}"
             raise RequestValidationError(
-                [
-                    {
-                        "type": "too_long",
-                        "loc": ("body", "records"),
-                        "msg": f"List should have at most {settings.max_records} items, not {len(body.records)}",
-                        "input": None,
-                    }
-                ]
+                [{"type": "too_long", "loc": ("body", "records"), "msg": message, "input": None}]
             )
-        outputs = score(model, columns_from_records([r.model_dump() for r in body.records]))
-        metrics.predictions.inc(len(body.records))
-        predictions = [
-            Prediction(product_id=p, expected_units=e, units=u, revenue=r)
-            for p, e, u, r in zip(
-                outputs["product_id"].tolist(),
-                outputs["expected_units"].tolist(),
-                outputs["units"].tolist(),
-                outputs["revenue"].tolist(),
-                strict=True,
-            )
-        ]
-        return PredictResponse(model_version=model.version, predictions=predictions)
+        return columns_from_records([r.model_dump() for r in body.records])
 
+    @app.post("/predict", responses=BODY_ERRORS)
+    async def predict(body: RecordsRequest) -> PredictResponse:
+        """The expected target for each record, in order, with the business outputs (see postprocess)."""
+        model = loaded_model()
+        outputs = score(model, columns_of(body))
+        metrics.predictions.inc(len(body.records))
+        return PredictResponse.model_validate({"model_version": model.version, "predictions": rows(outputs)})
+
+    if SCHEMA.price is not None:
+        _add_optimize(app, settings, columns_of, loaded_model)
+
+    _document_an_example(app)
     return app
+
+
+def _add_optimize(
+    app: FastAPI,
+    settings: Settings,
+    columns_of: Callable[[RecordsRequest], dict[str, np.ndarray]],
+    loaded_model: Callable[[], DemandModel],
+) -> None:
+    """POST /optimize: the `optimize` command's decisions, one per record."""
+    grid = PriceGrid.from_settings(settings)
+    objective: Objective = "revenue" if SCHEMA.unit_cost is None and settings.unit_cost is None else "profit"
+    response = optimize_response_model(objective)
+
+    @app.post("/optimize", responses=BODY_ERRORS, response_model=response)
+    async def optimize(body: RecordsRequest) -> Any:
+        """For each record, the price among the candidates with the highest expected profit (revenue
+        without a unit cost), as the `optimize` command computes it."""
+        model = loaded_model()
+        decisions = optimize_prices(model, columns_of(body), grid, settings.unit_cost)
+        return response.model_validate({"model_version": model.version, "decisions": rows(decisions)})
+
+
+def _document_an_example(app: FastAPI) -> None:
+    """Show the served model's example request (rows of its own data) in the OpenAPI docs."""
+    default_openapi = app.openapi
+
+    def openapi_with_example() -> dict[str, Any]:
+        document = default_openapi()
+        model: DemandModel | None = getattr(app.state, "model", None)
+        example = model.metadata.get("example_request") if model else None
+        if example:
+            document["components"]["schemas"]["RecordsRequest"]["example"] = {"records": example[:1]}
+        return document
+
+    app.openapi = openapi_with_example  # type: ignore[method-assign]

@@ -1,4 +1,7 @@
-"""A deterministic synthetic demand dataset: the embedded sample, and any size for benchmarks.
+"""The example's generator: the embedded sample, a deterministic synthetic demand dataset.
+
+It depends on nothing else in the package, and nothing but the example's tests
+(tests/test_example.py) uses it: delete both when your own data replaces the sample.
 
 Demand falls with price by construction (constant price elasticity per category), with
 yearly seasonality, a weekly pattern, promotion lift, a competitor-price effect and
@@ -10,8 +13,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
-from .data import CATEGORIES
 
 START = np.datetime64("2024-01-01")
 DAYS = 365
@@ -25,6 +26,7 @@ CATEGORY_PROFILE = {
 WEEKDAY_EFFECT = np.array([-0.10, -0.08, -0.05, 0.0, 0.08, 0.20, 0.12])  # Monday .. Sunday
 PROMO_LIFT = 0.30
 COMPETITOR_ELASTICITY = -0.6
+CATEGORIES = tuple(CATEGORY_PROFILE)
 
 
 def generate(rows: int, seed: int = 7) -> pd.DataFrame:
