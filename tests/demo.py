@@ -15,20 +15,12 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from cookiecutter.main import cookiecutter
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / ".demo"
-RECORD = {
-    "date": "2024-06-03",
-    "product_id": "P00001",
-    "category": "dairy",
-    "price": 2.49,
-    "base_price": 2.69,
-    "promo": 0,
-    "competitor_price": 2.59,
-}
 
 
 def step(title: str, command: list[str], cwd: Path, env: dict[str, str]) -> None:
@@ -52,10 +44,21 @@ def post(url: str, body: object) -> object:
         return json.loads(response.read())
 
 
+def example_request(project: Path, env: dict[str, str]) -> dict[str, Any]:
+    """The project's own example request body (`<slug> example-request`: rows of its data)."""
+    command = [str(project / ".venv/bin" / project.name), "example-request"]
+    printed = subprocess.run(
+        command, cwd=project, env=env, check=True, capture_output=True, text=True
+    )
+    body: dict[str, Any] = json.loads(printed.stdout)
+    return body
+
+
 def serve_and_predict(project: Path, env: dict[str, str]) -> None:
     port = free_port()
+    body = example_request(project, env)
     command = [
-        str(project / ".venv/bin/demand-model"),
+        str(project / ".venv/bin" / project.name),
         "serve",
         "--host",
         "127.0.0.1",
@@ -75,8 +78,8 @@ def serve_and_predict(project: Path, env: dict[str, str]) -> None:
                 time.sleep(0.2)
         else:
             raise SystemExit("the server did not become ready within 20 s")
-        print(f"    POST http://127.0.0.1:{port}/predict\n    {json.dumps({'records': [RECORD]})}")
-        answer = post(f"http://127.0.0.1:{port}/predict", {"records": [RECORD]})
+        print(f"    POST http://127.0.0.1:{port}/predict\n    {json.dumps(body)}")
+        answer = post(f"http://127.0.0.1:{port}/predict", body)
         print(f"    -> {json.dumps(answer)}", flush=True)
     finally:
         server.terminate()

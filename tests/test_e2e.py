@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import Bake, find_python, run, tool
-from demo import RECORD, free_port
+from demo import example_request, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -123,16 +123,22 @@ def server(installed: Path) -> Iterator[str]:
             process.wait()
 
 
-def test_cli_serves_real_predictions_over_http(server: str) -> None:
+def test_cli_serves_real_predictions_over_http(server: str, installed: Path) -> None:
     assert call(f"{server}/ready") == (200, {"status": "ready"})
-    status, body = call(f"{server}/predict", {"records": [RECORD]})
+    body = example_request(installed, make_env())
+    [record] = body["records"]
+    status, answer = call(f"{server}/predict", body)
     assert status == 200
-    [prediction] = body["predictions"]
-    assert prediction["product_id"] == "P00001"
-    assert prediction["units"] >= 0
-    assert body["model_version"].startswith("0.1.0+")
+    [prediction] = answer["predictions"]
+    assert prediction["product_id"] == record["product_id"]
+    assert prediction["units_sold"] >= 0
+    assert answer["model_version"].startswith("0.1.0+")
     status, meta = call(f"{server}/metadata")
     assert (status, meta["inference_backend"]) == (200, "numpy")  # "auto" for a linear model
-    status, body = call(f"{server}/predict", {"records": [RECORD | {"price": "cheap"}]})
+    number = next(c["name"] for c in meta["input_schema"] if c["kind"] == "float")
+    status, answer = call(f"{server}/predict", {"records": [record | {number: "cheap"}]})
     assert status == 422
-    assert body["detail"][0]["loc"] == ["body", "records", 0, "price"]
+    assert answer["detail"][0]["loc"] == ["body", "records", 0, number]
+    status, answer = call(f"{server}/optimize", body)
+    assert status == 200
+    assert answer["decisions"][0]["recommended_price"] > 0

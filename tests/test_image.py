@@ -18,7 +18,6 @@ Environment knobs:
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import shutil
@@ -349,17 +348,11 @@ def serving(engine: Engine, image: str) -> Iterator[Container]:
         )
 
 
-def sample_record(project: Path) -> dict[str, Any]:
-    """The first row of the sample data, without the target, typed as JSON wants it."""
-    with (project / "data" / "sample" / "demand.csv").open(newline="") as handle:
-        row = next(csv.DictReader(handle))
-    row.pop("units_sold")
-    record: dict[str, Any] = {}
-    for key, text in row.items():
-        value: Any = text if text != "" else None
-        if value is not None and key not in {"date", "product_id", "category"}:
-            value = int(text) if text.isdigit() else float(text)
-        record[key] = value
+def sample_record(project: Project) -> dict[str, Any]:
+    """The project's own example request (`<slug> example-request`: a row of its data)."""
+    command = [str(venv_bin(project.venv, project.slug)), "example-request"]
+    printed = run(command, cwd=project.path).stdout
+    record: dict[str, Any] = json.loads(printed)["records"][0]
     return record
 
 
@@ -395,7 +388,7 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
     with serving(engine, images.with_model) as container:
         assert http("GET", f"{container.url}/ready").status == 200, container.logs()
 
-        record = sample_record(project.path)
+        record = sample_record(project)
         answer = http("POST", f"{container.url}/predict", {"records": [record]})
         assert answer.status == 200, answer.body
         assert answer.body["model_version"]
@@ -447,7 +440,5 @@ def test_image_without_model_is_alive_but_not_ready(
         assert http("GET", f"{container.url}/health").status == 200
         ready = http("GET", f"{container.url}/ready")
         assert ready.status == 503, ready.body
-        answer = http(
-            "POST", f"{container.url}/predict", {"records": [sample_record(project.path)]}
-        )
+        answer = http("POST", f"{container.url}/predict", {"records": [sample_record(project)]})
         assert answer.status == 503, answer.body

@@ -55,7 +55,9 @@ app = typer.Typer(
 )
 console = Console(stderr=True)
 
-InputPath = Annotated[Path, typer.Option("--input", "-i", help="CSV or Parquet file to read.")]
+InputPath = Annotated[
+    Path | None, typer.Option("--input", "-i", help="CSV or Parquet file to read (default: the data_path setting).")
+]
 OutputPath = Annotated[Path, typer.Option("--output", "-o", help="CSV or Parquet file to write.")]
 
 
@@ -162,13 +164,14 @@ def evaluate() -> None:
 
 @app.command()
 def predict(
-    input: InputPath,
     output: OutputPath,
+    input: InputPath = None,
     fail_fast: Annotated[bool, typer.Option(help="Stop at the first invalid row instead of rejecting it.")] = False,
 ) -> None:
     """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
     with _clean_errors():
         settings = Settings()
+        input = input or settings.data_path
         check_distinct([settings.artifact_path], [output, rejects_path(output)])
         model = _load(settings)
         columns = [TextColumn("{task.completed:,} rows"), RateColumn(), TimeElapsedColumn()]
@@ -191,11 +194,12 @@ def predict(
 
 
 @app.command()
-def optimize(input: InputPath, output: OutputPath) -> None:
+def optimize(output: OutputPath, input: InputPath = None) -> None:
     """For each row, the price with the highest expected profit (revenue without a unit cost)."""
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
+        input = input or settings.data_path
         check_distinct([input, settings.artifact_path], [output])
         model = _load(settings)
         frame = validate(read_table(input), label=row_label(input))
