@@ -19,6 +19,7 @@ Plain helpers (import them with ``from conftest import ...``)
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import json
@@ -28,6 +29,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -35,6 +39,7 @@ from typing import Any, Protocol
 
 import pytest
 from cookiecutter.main import cookiecutter
+from demo import free_port
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 HOOKS_DIR = TEMPLATE_DIR / "hooks"
@@ -217,6 +222,62 @@ def run(
             f"cwd: {cwd}\n--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}"
         )
     return result
+
+
+def make_env() -> dict[str, str]:
+    """The user's environment, with the template venv's `uv` on PATH (the Makefile prefers it)."""
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
+    env["PATH"] = f"{Path(tool('uv')).parent}{os.pathsep}{env['PATH']}"
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return env
+
+
+def call(url: str, body: dict[str, Any] | None = None) -> tuple[int, Any]:
+    """One JSON request to a server under test: (status, decoded body)."""
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, json.loads(error.read())
+
+
+@contextlib.contextmanager
+def serving(project: Path, command: str) -> Iterator[str]:
+    """`<command> serve` of an installed project on a free loopback port, stopped after use."""
+    port = free_port()
+    process = subprocess.Popen(
+        [project / ".venv/bin" / command, "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project,
+        env=make_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):  # up to ~20 s
+            if process.poll() is not None:
+                pytest.fail(
+                    f"server exited early:\n{process.stdout.read() if process.stdout else ''}"
+                )
+            try:
+                if call(f"{base}/health")[0] == 200:
+                    break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            pytest.fail("server did not become healthy within 20 s")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 # --------------------------------------------------------------------------- interpreters

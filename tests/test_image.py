@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -43,6 +42,7 @@ from conftest import (
     run,
     venv_bin,
 )
+from demo import free_port
 
 pytestmark = [pytest.mark.image, pytest.mark.slow]
 
@@ -246,13 +246,6 @@ def images(engine: Engine, base_image: str, project: Project) -> Images:
 # --------------------------------------------------------------------------- containers
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class Response:
     status: int
@@ -304,7 +297,7 @@ class Container:
 def serving(engine: Engine, image: str) -> Iterator[Container]:
     """Start ``image`` published on 127.0.0.1:<free port>; stop and remove it afterwards."""
     name = f"prodml-test-{uuid.uuid4().hex[:10]}"
-    port = _free_port()
+    port = free_port()
     cmd: Sequence[str] = [
         *engine.podman,
         "run",

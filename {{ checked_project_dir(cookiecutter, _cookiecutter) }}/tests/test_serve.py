@@ -8,6 +8,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -217,12 +218,15 @@ def test_metrics_count_requests_and_predictions(client: TestClient, sample: pd.D
 def test_metadata_describes_the_served_model(client: TestClient, model: DemandModel) -> None:
     meta = client.get("/metadata").json()
     assert meta["model_version"] == model.version
-    assert meta["inference_backend"] == "numpy"  # auto: NumPy for a linear regressor
+    assert meta["inference_backend"] == model.backend
     assert meta["metrics"]["test"]["model"]["wape"] < meta["metrics"]["test"]["baseline"]["wape"]
     assert [c["name"] for c in meta["input_schema"]] == [c.name for c in INPUT_COLUMNS]
 
 
 def test_the_onnx_backend_gives_the_same_answers(client: TestClient, settings: Settings, sample: pd.DataFrame) -> None:
+    with zipfile.ZipFile(settings.artifact_path) as archive:
+        if "model.onnx" not in archive.namelist():
+            pytest.skip("the artifact has no ONNX graph (skl2onnx could not export this regressor exactly)")
     body = {"records": to_records(sample.sample(min(200, len(sample)), random_state=4))}
     with TestClient(create_app(settings.model_copy(update={"inference_backend": "onnx"}))) as reference:
         assert reference.get("/metadata").json()["inference_backend"] == "onnxruntime"

@@ -87,7 +87,17 @@ def _clean_errors() -> Iterator[None]:
     except (SchemaError, ArtifactError, FileNotFoundError, ValueError, pydantic.ValidationError) as error:
         _fail(str(error), error)
     except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
-        _fail(f"{error.filename or ''}: {error.strerror or error}".lstrip(": "), error)
+        _fail(f"{_written(error.filename)}: {error.strerror or error}".lstrip(": "), error)
+
+
+def _written(filename: object) -> str:
+    """The file a user asked for, not the hidden temporary one being written (`.name.partial`)."""
+    if not filename:
+        return ""
+    path = Path(str(filename))
+    if path.name.startswith(".") and path.name.endswith(".partial"):
+        return str(path.with_name(path.name[1 : -len(".partial")]))
+    return str(path)
 
 
 def _fail(message: str, error: BaseException) -> None:
