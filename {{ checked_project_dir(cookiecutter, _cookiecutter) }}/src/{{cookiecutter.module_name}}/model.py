@@ -63,6 +63,8 @@ class DemandModel:
 
     def raw_predict(self, X: Matrix) -> Matrix:
         """The regressor's output (the target on the model's scale) for a matrix from `build_features`."""
+        if len(X) == 0:  # a chunk with no valid row: scikit-learn's checks refuse an empty matrix
+            return np.empty(0)
         if self.session is not None:
             return np.asarray(self.session.run(None, {ONNX_INPUT: X})[0][:, 0])
         unchecked = getattr(self.regressor, "predict_unchecked", None)  # the matrix is valid by construction

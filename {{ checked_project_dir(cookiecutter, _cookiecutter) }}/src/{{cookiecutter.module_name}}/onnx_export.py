@@ -9,15 +9,11 @@ from __future__ import annotations
 
 from skl2onnx import convert_sklearn, update_registered_converter
 from skl2onnx.common.data_types import DoubleTensorType
-from skl2onnx.common.exceptions import MissingConverter, MissingShapeCalculator
 from skl2onnx.operator_converters.linear_regressor import convert_sklearn_linear_regressor
 from skl2onnx.shape_calculators.linear_regressor import calculate_linear_regressor_output_shapes
 from sklearn.base import BaseEstimator
 
 from .estimator import ONNX_INPUT, ONNX_OUTPUT, MonotonicLinearRegression
-
-#: What skl2onnx raises for a regressor it has no converter for.
-UNCONVERTIBLE = (MissingConverter, MissingShapeCalculator)
 
 update_registered_converter(
     MonotonicLinearRegression,
@@ -31,7 +27,8 @@ def to_onnx(regressor: BaseEstimator) -> bytes:
     """The fitted regressor as a serialized ONNX graph, in float64 end to end.
 
     Float64 (not skl2onnx's default float32) keeps the graph's output within ~1e-15 of
-    scikit-learn's. Raises one of `UNCONVERTIBLE` for a regressor skl2onnx cannot convert.
+    scikit-learn's. Raises (skl2onnx's `MissingConverter`, or another error) for a regressor it
+    cannot convert.
     """
     width = regressor.n_features_in_
     graph = convert_sklearn(
