@@ -44,11 +44,16 @@ def post(url: str, body: object) -> object:
         return json.loads(response.read())
 
 
-def example_request(project: Path, env: dict[str, str]) -> dict[str, Any]:
-    """The project's own example request body (`<slug> example-request`: rows of its data)."""
-    command = [str(project / ".venv/bin" / project.name), "example-request"]
+def example_request(
+    project: Path, env: dict[str, str], command: str | None = None
+) -> dict[str, Any]:
+    """The project's own example request body (`<slug> example-request`: rows of its data).
+
+    `command` is the project's command, by default the name of its folder (a fresh bake's slug).
+    """
+    command_line = [str(project / ".venv/bin" / (command or project.name)), "example-request"]
     printed = subprocess.run(
-        command, cwd=project, env=env, check=True, capture_output=True, text=True
+        command_line, cwd=project, env=env, check=True, capture_output=True, text=True
     )
     body: dict[str, Any] = json.loads(printed.stdout)
     return body

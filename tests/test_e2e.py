@@ -44,7 +44,11 @@ def test_generated_project_is_lint_and_type_clean(installed: Path) -> None:
 
 
 def test_generated_test_suite_passes(installed: Path) -> None:
-    result = run(["make", "test"], cwd=installed, env=make_env(), timeout=900)
+    # The property-based API conformance run (a third of the suite's time) is not about the
+    # Python version: it runs in full on the default one only.
+    default = installed.name == f"python{DEFAULT_PYTHON}"
+    options = [] if default else ["PYTEST_ARGS=--ignore=tests/test_openapi.py"]
+    result = run(["make", "test", *options], cwd=installed, env=make_env(), timeout=900)
     assert " passed" in result.stdout
     assert " failed" not in result.stdout
 
@@ -72,7 +76,7 @@ def server(installed: Path) -> Iterator[str]:
 
 def test_cli_serves_real_predictions_over_http(server: str, installed: Path) -> None:
     assert call(f"{server}/ready") == (200, {"status": "ready"})
-    body = example_request(installed, make_env())
+    body = example_request(installed, make_env(), command="demand-model")
     [record] = body["records"]
     status, answer = call(f"{server}/predict", body)
     assert status == 200

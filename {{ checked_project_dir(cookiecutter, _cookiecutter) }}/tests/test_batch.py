@@ -52,11 +52,11 @@ def test_scores_every_row_in_chunks(model: DemandModel, raw: pd.DataFrame, tmp_p
     assert out[TEXT].tolist() == raw[TEXT].tolist()
 
 
-@pytest.mark.parametrize("chunk_rows", [7, 100, 1_000_000])
+@pytest.mark.parametrize("chunk_rows", [97, 1_000, 1_000_000])
 def test_rejects_name_the_line_of_the_file_in_every_chunk(
     model: DemandModel, raw: pd.DataFrame, tmp_path: Path, chunk_rows: int
 ) -> None:
-    broken = [0, 9, 10, 250, len(raw) - 1]
+    broken = [0, 9, 10, len(raw) // 2, len(raw) - 1]
     corrupt(raw, tmp_path / "in.csv", broken)
     (tmp_path / "out.rejects.csv").write_text("stale")
     summary = score_file(model, tmp_path / "in.csv", tmp_path / "out.csv", chunk_rows=chunk_rows)
@@ -180,9 +180,9 @@ def test_unsupported_output_type(model: DemandModel, sample_path: Path, tmp_path
 
 def _start_predict(tmp_path: Path, sample_path: Path) -> tuple[subprocess.Popen[bytes], Path]:
     """A `predict` of a large file, returned once it has started writing its output."""
-    write_table(resample(read_table(sample_path), 300_000, seed=1), tmp_path / "big.parquet")
+    write_table(resample(read_table(sample_path), 120_000, seed=1), tmp_path / "big.parquet")
     output = tmp_path / "scored.parquet"
-    env = os.environ | {f"{ENV_PREFIX}BATCH_CHUNK_ROWS": "5000"}
+    env = os.environ | {f"{ENV_PREFIX}BATCH_CHUNK_ROWS": "2000"}
     command = [sys.executable, "-m", "{{ cookiecutter.module_name }}", "predict", "-i", "big.parquet", "-o", output.name]
     process = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60

@@ -144,6 +144,34 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(503, f"model not loaded: {app.state.load_error}")
         return model
 
+    _add_probes(app, metrics, loaded_model)
+
+    def columns_of(body: RecordsRequest) -> dict[str, np.ndarray]:
+        if len(body.records) > settings.max_records:
+            message = f"List should have at most {settings.max_records} items, not {len(body.records)}"
+            raise RequestValidationError(
+                [{"type": "too_long", "loc": ("body", "records"), "msg": message, "input": None}]
+            )
+        return columns_from_records([r.model_dump() for r in body.records])
+
+    @app.post("/predict", responses=BODY_ERRORS)
+    async def predict(body: RecordsRequest) -> PredictResponse:
+        """The expected target for each record, in order, with the business outputs (see postprocess)."""
+        model = loaded_model()
+        outputs = score(model, columns_of(body))
+        metrics.predictions.inc(len(body.records))
+        return PredictResponse.model_validate({"model_version": model.version, "predictions": rows(outputs)})
+
+    if SCHEMA.price is not None:
+        _add_optimize(app, settings, columns_of, loaded_model)
+
+    _document_an_example(app)
+    return app
+
+
+def _add_probes(app: FastAPI, metrics: Metrics, loaded_model: Callable[[], DemandModel]) -> None:
+    """GET /health, /ready, /metadata and /metrics: cheap answers, never refused under load."""
+
     @app.get("/health")
     async def health() -> Status:
         """Liveness: the process answers. Says nothing about the model."""
@@ -175,28 +203,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def prometheus_metrics() -> Response:
         """Request counts and latencies by endpoint and status, and predictions served (Prometheus)."""
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
-
-    def columns_of(body: RecordsRequest) -> dict[str, np.ndarray]:
-        if len(body.records) > settings.max_records:
-            message = f"List should have at most {settings.max_records} items, not {len(body.records)}"
-            raise RequestValidationError(
-                [{"type": "too_long", "loc": ("body", "records"), "msg": message, "input": None}]
-            )
-        return columns_from_records([r.model_dump() for r in body.records])
-
-    @app.post("/predict", responses=BODY_ERRORS)
-    async def predict(body: RecordsRequest) -> PredictResponse:
-        """The expected target for each record, in order, with the business outputs (see postprocess)."""
-        model = loaded_model()
-        outputs = score(model, columns_of(body))
-        metrics.predictions.inc(len(body.records))
-        return PredictResponse.model_validate({"model_version": model.version, "predictions": rows(outputs)})
-
-    if SCHEMA.price is not None:
-        _add_optimize(app, settings, columns_of, loaded_model)
-
-    _document_an_example(app)
-    return app
 
 
 def _add_optimize(
