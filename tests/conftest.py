@@ -154,29 +154,26 @@ def project_files(project: Path) -> set[str]:
 # --------------------------------------------------------------------------- hooks
 
 
-def load_hook(name: str) -> ModuleType:
-    """Import ``hooks/<name>.py`` (unrendered) as a module."""
-    path = HOOKS_DIR / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"prodml_hook_{name}", path)
+def load_module(path: Path, name: str) -> ModuleType:
+    """Import the (unrendered) Python file at ``path`` as module ``name``."""
+    spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None, path
     assert spec.loader is not None, path
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_hook(name: str) -> ModuleType:
+    """Import ``hooks/<name>.py`` (unrendered) as a module."""
+    return load_module(HOOKS_DIR / f"{name}.py", f"prodml_hook_{name}")
 
 
 @pytest.fixture(scope="session")
 def pre_hook() -> ModuleType:
     """The answer checks (`prodml_checks.py`, loaded by cookiecutter as a Jinja extension)."""
-    path = TEMPLATE_DIR / "prodml_checks.py"
-    spec = importlib.util.spec_from_file_location("prodml_checks", path)
-    assert spec is not None, path
-    assert spec.loader is not None, path
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_module(TEMPLATE_DIR / "prodml_checks.py", "prodml_checks")
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,8 @@ ENV_PREFIX = "{{ cookiecutter.module_name | upper }}_"
 _OTHER_VARIABLES = {f"{ENV_PREFIX}CONFIG_FILE"}
 
 Penalty = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+#: The calendar periods the split can hold out.
+Period = Literal["day", "week", "month", "quarter", "year"]
 
 
 class Settings(BaseSettings):
@@ -43,7 +45,7 @@ class Settings(BaseSettings):
     # The split. With a time column, the last `test_periods` periods (days, weeks, ...) are held
     # out for the final report and the `validation_periods` before them choose the L2 penalty
     # among `alphas`; without one, seeded random fractions of the rows are.
-    split_period: Literal["day", "week", "month", "quarter", "year"] = "day"
+    split_period: Period = "day"
     validation_periods: int = Field(default=56, ge=1)
     test_periods: int = Field(default=56, ge=1)
     validation_fraction: float = Field(default=0.15, gt=0, lt=0.5)

@@ -12,11 +12,12 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .config import Period, Settings
 from .contract import Column
 from .schema import SCHEMA
 from .tables import read_table, row_label
@@ -60,7 +61,6 @@ def load_training_data(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-Period = Literal["day", "week", "month", "quarter", "year"]
 _FREQUENCY = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 
 
@@ -77,26 +77,7 @@ class Split:
         return (("train", self.train), ("validation", self.validation), ("test", self.test))
 
 
-class SplitSettings(Protocol):
-    """The settings `split` reads (see `config.Settings`)."""
-
-    @property
-    def split_period(self) -> Period: ...
-    @property
-    def validation_periods(self) -> int: ...
-    @property
-    def test_periods(self) -> int: ...
-    @property
-    def validation_fraction(self) -> float: ...
-    @property
-    def test_fraction(self) -> float: ...
-    @property
-    def split_seed(self) -> int: ...
-    @property
-    def min_split_rows(self) -> int: ...
-
-
-def split(frame: pd.DataFrame, settings: SplitSettings) -> Split:
+def split(frame: pd.DataFrame, settings: Settings) -> Split:
     """By time when the schema has a time column, else at random: the settings say how much."""
     if SCHEMA.time is not None:
         return split_by_time(
