@@ -395,8 +395,8 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
         assert container.exec("python", "-c", load_onnx).strip() == "onnxruntime"
         (prediction,) = answer.body["predictions"]
         assert prediction["product_id"] == record["product_id"]
-        assert prediction["units"] >= 0
-        assert prediction["expected_units"] >= 0
+        assert prediction["units_sold"] >= 0
+        assert prediction["expected_units_sold"] >= 0
 
         # PID 1 is the server itself (exec-form CMD), and it is not root.
         status = container.exec("cat", "/proc/1/status")
