@@ -44,6 +44,13 @@ WINDOWS_DEVICES: frozenset[str] = frozenset(
     {"con", "prn", "aux", "nul", "conin$", "conout$"}
     | {f"{d}{i}" for d in ("com", "lpt") for i in range(10)}
 )
+#: Prefixes of environment variables that shells, CI runners and clouds set. The project refuses
+#: unknown `<MODULE_NAME>_*` variables, so a module named like one of these would break in them.
+ENVIRONMENT_PREFIXES: frozenset[str] = frozenset(
+    {"lc", "ld", "xdg", "ssh", "ci", "github", "gitlab", "runner", "aws", "azure", "gcp", "docker"}
+    | {"kubernetes", "java", "node", "npm", "git", "gpg", "dbus", "term", "lang", "http", "https"}
+    | {"no", "ftp", "sudo", "conda", "virtual", "pyenv", "home", "user", "shell", "tmp", "display"}
+)
 MAX_NAME = 64
 #: Longest text answers; the name is shorter, as the default description embeds it.
 MAX_TEXT = {"project_name": 100, "author_name": 100, "description": 200}
@@ -137,6 +144,8 @@ def validate_module_name(value: str) -> str | None:
         reason = "it is not lowercase snake_case starting with a letter"
     elif value in WINDOWS_DEVICES:
         reason = "Windows reserves it for a device"
+    elif value in ENVIRONMENT_PREFIXES:
+        reason = f"its settings prefix {value.upper()}_ is taken by common environment variables"
     elif value in sys.stdlib_module_names or value in _RESERVED["stdlib"]:
         reason = "it shadows a standard library module of a supported Python"
     elif value in RESERVED_IMPORT_NAMES:

@@ -303,6 +303,8 @@ INVALID_ANSWERS = [
     ("module_name", "yaml"),
     ("module_name", "cgi"),  # standard library of Python 3.11/3.12, gone in 3.13
     ("module_name", "con"),
+    ("module_name", "github"),  # GITHUB_* variables in Actions would be refused as unknown settings
+    ("module_name", "lc"),
     ("project_slug", "nul"),
     ("project_slug", "scikit-learn"),
     ("project_slug", "pip"),
