@@ -51,7 +51,7 @@ import uvicorn
 from fastapi import Response
 
 from {{ cookiecutter.module_name }}.artifact import ArtifactError, load
-from {{ cookiecutter.module_name }}.columns import columns_from_frame
+from {{ cookiecutter.module_name }}.columns import at_each, columns_from_frame
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import TARGET, example_records, resample
 from {{ cookiecutter.module_name }}.features import build_features
@@ -421,18 +421,15 @@ def bench_optimizer(sizes: Sizes, settings: Settings, model: DemandModel) -> dic
     grid = PriceGrid.from_settings(settings)
     # The candidates optimize_prices evaluates: each row at every grid price and at its current price.
     prices = grid.candidates(columns[SCHEMA.price])
-    width = prices.shape[1]
-    candidates = {name: np.repeat(values, width) for name, values in columns.items()}
-    candidates[SCHEMA.price] = prices.ravel()
-    features: npt.NDArray[np.float64] = build_features(candidates)
-    pairs = sizes.candidates * width
+    features: npt.NDArray[np.float64] = build_features(at_each(columns, SCHEMA.price, prices))
+    pairs = prices.size
     optimize_s = best_seconds(
         lambda: optimize_prices(model, columns, grid, settings.unit_cost), sizes.repeats, sizes.budget
     )
     raw_s = best_seconds(lambda: model.raw_predict(features), sizes.repeats, sizes.budget)
     return {
         "rows": sizes.candidates,
-        "prices_per_row": width,
+        "prices_per_row": prices.shape[1],
         "optimize_candidates_per_s": pairs / optimize_s,
         "raw_predict_candidates_per_s": pairs / raw_s,
         "ratio": raw_s / optimize_s,

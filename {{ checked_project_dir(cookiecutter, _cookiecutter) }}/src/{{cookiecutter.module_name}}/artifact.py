@@ -34,10 +34,10 @@ import skops.io
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import __version__
-from .data import describe_schema
 from .estimator import ONNX_INPUT, MonotonicLinearRegression
 from .features import FEATURE_NAMES, monotonic_constraints
 from .model import ARTIFACT_FORMAT, DemandModel
+from .schema import SCHEMA
 from .tables import atomic_path
 
 if TYPE_CHECKING:
@@ -235,7 +235,7 @@ def _check_compatible(path: Path, metadata: ArtifactMetadata) -> None:
             f"{path} was written by version {metadata.package_version}, incompatible with {__version__}"
             " (major versions differ): retrain the model"
         )
-    if metadata.input_schema != describe_schema() or metadata.feature_names != list(FEATURE_NAMES):
+    if metadata.input_schema != SCHEMA.describe() or metadata.feature_names != list(FEATURE_NAMES):
         raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
 
 

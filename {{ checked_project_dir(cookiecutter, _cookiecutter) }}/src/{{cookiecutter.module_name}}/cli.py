@@ -44,7 +44,7 @@ from .model import train as train_model
 from .postprocess import PriceGrid, optimize_prices
 from .schema import SCHEMA
 from .serve import create_app
-from .tables import atomic_path, check_distinct, read_table, row_label, write_table, write_text
+from .tables import atomic_path, check_distinct, read_table, row_label, write_table, write_text, written_path
 from .telemetry import configure_logging
 from .validation import SchemaError, validate
 
@@ -87,17 +87,8 @@ def _clean_errors() -> Iterator[None]:
     except (SchemaError, ArtifactError, FileNotFoundError, ValueError, pydantic.ValidationError) as error:
         _fail(str(error), error)
     except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
-        _fail(f"{_written(error.filename)}: {error.strerror or error}".lstrip(": "), error)
-
-
-def _written(filename: object) -> str:
-    """The file a user asked for, not the hidden temporary one being written (`.name.partial`)."""
-    if not filename:
-        return ""
-    path = Path(str(filename))
-    if path.name.startswith(".") and path.name.endswith(".partial"):
-        return str(path.with_name(path.name[1 : -len(".partial")]))
-    return str(path)
+        where = str(written_path(Path(str(error.filename)))) if error.filename else ""
+        _fail(f"{where}: {error.strerror or error}".lstrip(": "), error)
 
 
 def _fail(message: str, error: BaseException) -> None:

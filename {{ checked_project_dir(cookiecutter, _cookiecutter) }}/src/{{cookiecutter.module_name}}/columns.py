@@ -19,6 +19,14 @@ from .schema import SCHEMA
 Columns = Mapping[str, npt.NDArray[Any]]
 Matrix = npt.NDArray[np.float64]
 
+
+def at_each(columns: Columns, name: str, values: Matrix) -> dict[str, npt.NDArray[Any]]:
+    """Each row repeated once per candidate in its row of `values` (rows x candidates), with
+    column `name` set to that candidate: row i's copies are rows i*k ... (i+1)*k - 1."""
+    width = values.shape[1]
+    return {key: np.repeat(column, width) for key, column in columns.items()} | {name: values.ravel()}
+
+
 _DTYPES = {"date": "datetime64[D]", "string": "object", "float": "float64", "int": "float64"}
 
 

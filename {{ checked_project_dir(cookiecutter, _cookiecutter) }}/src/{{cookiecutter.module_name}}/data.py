@@ -20,18 +20,13 @@ import pandas as pd
 from .config import Period, Settings
 from .contract import Column
 from .schema import SCHEMA
-from .tables import read_table, row_label
+from .tables import read_chunks, read_table, row_label
 from .validation import INPUT_COLUMNS, TRAINING_COLUMNS, validate
 
 logger = logging.getLogger(__name__)
 
 #: The target column: what the model predicts.
 TARGET: Column = SCHEMA.target
-
-
-def describe_schema(columns: tuple[Column, ...] = INPUT_COLUMNS) -> list[dict[str, Any]]:
-    """The schema as JSON-ready data: stored in the model artifact and shown by the API."""
-    return SCHEMA.describe(columns)
 
 
 def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -161,9 +156,8 @@ def _outliers(dates: pd.Series) -> str:
 def example_records(path: Path, rows: int = 1) -> list[dict[str, Any]]:
     """The first valid rows of the data at `path` as API records: the one source of every example
     request (the API docs, the README's curl, the CI smoke test, the demo and the benchmark)."""
-    frame = read_table(path)
-    valid = validate(frame.head(max(rows * 10, 100)), TRAINING_COLUMNS, label=row_label(path))
-    return to_records(valid.head(rows))
+    first = next(read_chunks(path, max(rows * 10, 100))).frame  # not the whole file: a few rows
+    return to_records(validate(first, TRAINING_COLUMNS, label=row_label(path)).head(rows))
 
 
 def resample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:

@@ -21,8 +21,8 @@ import numpy.typing as npt
 import pandas as pd
 
 from . import __version__, features
-from .columns import Columns, Matrix, columns_from_frame
-from .data import TARGET, Split, describe_schema, fingerprint, to_records
+from .columns import Columns, Matrix, at_each, columns_from_frame
+from .data import TARGET, Split, fingerprint, to_records
 from .estimator import ONNX_INPUT, MonotonicLinearRegression
 from .features import FEATURE_NAMES, build_features, monotonic_constraints
 from .schema import SCHEMA
@@ -88,10 +88,7 @@ class DemandModel:
 
     def predict_at_prices_generic(self, columns: Columns, prices: Matrix) -> Matrix:
         """`predict_at_prices` for any regressor: every row repeated at each candidate price."""
-        width = prices.shape[1]
-        repeated = {name: np.repeat(values, width) for name, values in columns.items()}
-        repeated[_price_column()] = prices.ravel()
-        return self.predict(repeated).reshape(prices.shape)
+        return self.predict(at_each(columns, _price_column(), prices)).reshape(prices.shape)
 
 
 def _price_column() -> str:
@@ -179,7 +176,7 @@ def train(split: Split, alphas: Sequence[float]) -> DemandModel:
         "artifact_format": ARTIFACT_FORMAT,
         "package_version": __version__,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "input_schema": describe_schema(),
+        "input_schema": SCHEMA.describe(),
         "feature_names": list(FEATURE_NAMES),
         "params": {"alpha": best_alpha, "validation_wape_by_alpha": {str(a): s for a, s in scores.items()}},
         "rows": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},

@@ -230,6 +230,18 @@ def _line_numbers(start: int, count: int, malformed_lines: list[int]) -> pd.Inde
     return lines
 
 
+def partial_path(path: Path) -> Path:
+    """The hidden temporary file `atomic_path` writes before it becomes `path`."""
+    return path.with_name(f".{path.name}.partial")
+
+
+def written_path(path: Path) -> Path:
+    """The file the user asked for, given a path that may be its `partial_path`."""
+    if path.name.startswith(".") and path.name.endswith(".partial"):
+        return path.with_name(path.name[1 : -len(".partial")])
+    return path
+
+
 @contextmanager
 def atomic_path(path: Path, *, optional: bool = False) -> Iterator[Path]:
     """A hidden temporary path beside `path`, renamed to `path` when the block completes.
@@ -239,7 +251,7 @@ def atomic_path(path: Path, *, optional: bool = False) -> Iterator[Path]:
     the next run to the same path overwrites. With `optional`, a block that writes nothing
     leaves no file at `path` (one from an earlier run is removed: it would describe another run).
     """
-    partial = path.with_name(f".{path.name}.partial")
+    partial = partial_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial.unlink(missing_ok=True)

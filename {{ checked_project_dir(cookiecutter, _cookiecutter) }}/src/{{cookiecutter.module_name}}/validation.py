@@ -102,12 +102,16 @@ def _check(frame: pd.DataFrame, columns: tuple[Column, ...]) -> tuple[list[Probl
 
 
 def _column_problems(column: Column, values: pd.Series, parsed: pd.Series) -> list[tuple[str, np.ndarray]]:
-    missing = _missing(values)
+    textual = values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype)
+    text = values.astype("str") if textual else None
+    missing = values.isna().to_numpy(bool)  # missing: no value, or empty text (CSV's only "unknown")
+    if text is not None:
+        missing = missing | (text == "").fillna(False).to_numpy(bool)
     found: list[tuple[str, np.ndarray]] = []
     if not column.nullable:
         found.append(("missing: a value is required", missing))
     if column.kind == "string":
-        text = values.astype("str")
+        text = values.astype("str") if text is None else text
         if column.allowed is not None:
             found.append((f"not one of {list(column.allowed)}", ~missing & ~text.isin(column.allowed).to_numpy(bool)))
         if column.max_length is not None:
@@ -147,14 +151,6 @@ def parse_date(text: str) -> date:
     except ValueError:
         pass  # e.g. 2024-02-30: the right shape, but no such day
     raise ValueError(f"must be {EXPECTED['date']}")
-
-
-def _missing(values: pd.Series) -> np.ndarray:
-    """Missing: no value, or empty text (CSV has no other way to write "unknown")."""
-    missing = values.isna().to_numpy(bool)
-    if values.dtype.kind == "O" or isinstance(values.dtype, pd.StringDtype):
-        return missing | (values.astype("str") == "").fillna(False).to_numpy(bool)
-    return missing
 
 
 def _parse(column: Column, values: pd.Series) -> pd.Series:
