@@ -4,6 +4,10 @@
 Cookiecutter renders this file with Jinja and runs it inside the generated
 project directory. It
 
+* moves the chosen task's files (``tasks/<task>/...``: the schema, features, estimator,
+  objective, post-processing, sample data and their tests) into place and deletes ``tasks/``:
+  a task swaps whole files, shared code exists once and the project carries nothing of the
+  other tasks,
 * removes the CI files of the providers that were not chosen, and
 * moves the chosen ``licenses/<id>.txt`` to ``LICENSE`` and deletes ``licenses/``.
 
@@ -25,6 +29,7 @@ CI_FILES: dict[str, tuple[str, ...]] = {
     "gitlab": (".gitlab-ci.yml", "renovate.json"),
     "none": (),
 }
+TASKS_DIR = "tasks"
 LICENSES_DIR = "licenses"
 LICENSE_FILE = "LICENSE"
 
@@ -59,6 +64,29 @@ def remove_unselected_ci(project: Path, ci_provider: str) -> list[str]:
             remove_path(path)
             removed.append(relative)
     return removed
+
+
+def select_task(project: Path, task: str) -> list[str]:
+    """Move ``tasks/<task>/**`` to the same paths in the project; delete ``tasks/``.
+
+    A task's file never replaces a shared one: the same path in both is a template bug, and
+    stops here rather than losing either file. Returns the relative paths moved into place.
+    """
+    tasks = project / TASKS_DIR
+    chosen = tasks / task
+    if not chosen.is_dir():
+        available = ", ".join(sorted(p.name for p in tasks.iterdir() if p.is_dir())) if tasks.is_dir() else "none"
+        raise ValueError(f"unknown task {task!r}; expected one of {available}")
+    files = sorted(path for path in chosen.rglob("*") if path.is_file())
+    clashes = [str(path.relative_to(chosen)) for path in files if (project / path.relative_to(chosen)).exists()]
+    if clashes:
+        raise FileExistsError(f"task {task!r} would replace shared files: {', '.join(clashes)}")
+    for path in files:
+        target = project / path.relative_to(chosen)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+    shutil.rmtree(tasks)
+    return [str(path.relative_to(chosen)) for path in files]
 
 
 def select_license(project: Path, license_id: str) -> Path:
@@ -98,6 +126,7 @@ def next_steps(project_slug: str) -> str:
 def main(project: Path, context: Mapping[str, object]) -> int:
     """Apply the chosen options to the generated ``project``; return the exit status."""
     try:
+        select_task(project, str(context["task"]))
         remove_unselected_ci(project, str(context["ci_provider"]))
         select_license(project, str(context["license"]))
     except (KeyError, ValueError, OSError) as exc:

@@ -41,7 +41,7 @@ METRICS: dict[str, tuple[str, ...]] = {
         "large_peak_rss_mb",
         "rss_ratio",
     ),
-    "optimizer": ("optimize_candidates_per_s", "raw_predict_candidates_per_s", "ratio"),
+    "decision": ("decide_evaluations_per_s", "raw_predict_evaluations_per_s", "ratio"),
 }
 
 
@@ -99,7 +99,7 @@ def test_quick_bench_reports_every_metric(project: Path) -> None:
         "---------",
         "online",
         "batch",
-        "optimizer",
+        "decision",
     ]
     assert sum(line.rstrip().endswith(("PASS", "MISS")) for line in table) == 5
     assert "targets met" in result.stdout

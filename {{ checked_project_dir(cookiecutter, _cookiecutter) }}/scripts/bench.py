@@ -1,4 +1,4 @@
-"""Benchmarks of online serving, batch scoring and the price optimizer on one trained model (`make bench`).
+"""Benchmarks of online serving, batch scoring and the task's decision on one trained model (`make bench`).
 
     python scripts/bench.py [--quick] [--rows N] [--duration S] ...   # a table, and reports/bench.json
     python scripts/bench.py --serve PORT    # the API as in production plus a no-op route (the online bench)
@@ -11,9 +11,10 @@ Each measurement is set against the floor it cannot beat, and the ratio is what 
 * batch: rows/s of the `predict` command on a Parquet file, against reading and writing the same
   rows in the same chunks with pyarrow and no model (the I/O floor); peak RSS of the `predict`
   process on `--rows` and on `--large-rows` rows (memory should stay flat as files grow).
-* optimizer: candidate (row, price) pairs evaluated per second by `postprocess.optimize_prices`,
-  against the raw regressor on the candidates' feature matrix built beforehand.
-* inference (no target, to choose `inference_backend`): the regressor alone on 1 row and on one batch
+* decision: model evaluations per second by `postprocess.Policy.decide` (a price optimizer scores
+  each row at every candidate price; a yes/no decision scores it once), against the raw
+  estimator on a feature matrix of as many rows, built beforehand.
+* inference (no target, to choose `inference_backend`): the estimator alone on 1 row and on one batch
   chunk of rows, by onnxruntime and by NumPy.
 
 Benchmarks are not tests: a missed target is reported as MISS and the exit status stays 0. It is 1
@@ -51,13 +52,12 @@ import uvicorn
 from fastapi import Response
 
 from {{ cookiecutter.module_name }}.artifact import ArtifactError, load
-from {{ cookiecutter.module_name }}.columns import at_each, columns_from_frame
+from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import TARGET, example_records, resample
 from {{ cookiecutter.module_name }}.features import build_features
-from {{ cookiecutter.module_name }}.model import DemandModel
-from {{ cookiecutter.module_name }}.postprocess import PriceGrid, optimize_prices
-from {{ cookiecutter.module_name }}.schema import SCHEMA
+from {{ cookiecutter.module_name }}.model import TrainedModel
+from {{ cookiecutter.module_name }}.postprocess import DECISION, UNAVAILABLE, Policy
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.tables import read_table, write_table
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
@@ -126,9 +126,9 @@ class Sizes:
     warmup: int
     connections: int
     threads: int
-    candidates: int
-    repeats: int  # timed calls of each optimizer variant, at least
-    budget: float  # seconds of timed calls of each optimizer variant, at most (unless `repeats` needs more)
+    decisions: int
+    repeats: int  # timed calls of each decision variant, at least
+    budget: float  # seconds of timed calls of each decision variant, at most (unless `repeats` needs more)
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ TARGETS = (
     Target("online: /predict p99 / p50", "online", "p99_over_p50", False, 2.0),
     Target("batch: rows/s vs I/O floor", "batch", "ratio", True, 0.50),
     Target("batch: peak RSS large / small file", "batch", "rss_ratio", False, 1.3),
-    Target("optimizer: candidates/s vs raw predict", "optimizer", "ratio", True, 0.50),
+    Target("decision: evaluations/s vs raw predict", "decision", "ratio", True, 0.50),
 )
 
 
@@ -159,7 +159,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     add("--duration", type=int, help="seconds of each measured HTTP load (default 5; --quick 1)")
     add("--connections", type=int, default=8, help="concurrent HTTP connections (default 8)")
     add("--threads", type=int, default=1, help="wrk threads (default 1)")
-    add("--candidates", type=int, help="rows to optimize (default 20,000; --quick 2,000)")
+    add("--decisions", type=int, help="rows to decide on (default 20,000; --quick 2,000)")
     add("--output", type=Path, help="the JSON report (default <reports_dir>/bench.json)")
     add("--serve", type=int, metavar="PORT", help="only serve the API and the no-op route on PORT")
     return parser.parse_args(argv)
@@ -174,12 +174,12 @@ def sizes_from(args: argparse.Namespace) -> Sizes:
         warmup=1 if args.quick else 2,
         connections=args.connections,
         threads=args.threads,
-        candidates=args.candidates or (2_000 if args.quick else 20_000),
+        decisions=args.decisions or (2_000 if args.quick else 20_000),
         repeats=2 if args.quick else 5,
         budget=0.2 if args.quick else 1.0,
     )
     loads = (sizes.duration, sizes.connections, sizes.threads)
-    if min(sizes.rows, sizes.large_rows, sizes.candidates, *loads) < 1:
+    if min(sizes.rows, sizes.large_rows, sizes.decisions, *loads) < 1:
         raise BenchError("every size, duration and count must be at least 1")
     return sizes
 
@@ -289,7 +289,7 @@ def wrk(url: str, script: Path, seconds: int, sizes: Sizes) -> dict[str, float]:
     }
 
 
-def bench_online(sizes: Sizes, settings: Settings, model: DemandModel, work: Path) -> dict[str, Any]:
+def bench_online(sizes: Sizes, settings: Settings, model: TrainedModel, work: Path) -> dict[str, Any]:
     body = json.dumps({"records": example_records(settings.data_path, 1)}).encode()
     with server(free_port(), work / "serve.log") as base:
         status, answer = http(f"{base}/predict", body)
@@ -396,7 +396,7 @@ def bench_batch(sizes: Sizes, settings: Settings, work: Path) -> dict[str, Any]:
     }
 
 
-# --------------------------------------------------------------------------- optimizer
+# --------------------------------------------------------------------------- decision
 
 
 def best_seconds(action: Callable[[], object], repeats: int, budget: float) -> float:
@@ -414,30 +414,27 @@ def best_seconds(action: Callable[[], object], repeats: int, budget: float) -> f
     return min(timings)
 
 
-def bench_optimizer(sizes: Sizes, settings: Settings, model: DemandModel) -> dict[str, Any]:
-    if SCHEMA.price is None:
-        raise BenchError("the schema declares no price column: there is no optimizer to benchmark")
-    columns = columns_from_frame(validate(rows_like_the_data(settings, sizes.candidates)))
-    grid = PriceGrid.from_settings(settings)
-    # The candidates optimize_prices evaluates: each row at every grid price and at its current price.
-    prices = grid.candidates(columns[SCHEMA.price])
-    features: npt.NDArray[np.float64] = build_features(at_each(columns, SCHEMA.price, prices))
-    pairs = prices.size
-    optimize_s = best_seconds(
-        lambda: optimize_prices(model, columns, grid, settings.unit_cost), sizes.repeats, sizes.budget
-    )
+def bench_decision(sizes: Sizes, settings: Settings, model: TrainedModel) -> dict[str, Any]:
+    if UNAVAILABLE is not None:
+        raise BenchError(f"{UNAVAILABLE}: there is no decision to benchmark")
+    columns = columns_from_frame(validate(rows_like_the_data(settings, sizes.decisions)))
+    policy = Policy.from_settings(settings)
+    # The floor: the raw estimator on as many feature rows as the decisions evaluate, built beforehand.
+    features: npt.NDArray[np.float64] = np.repeat(build_features(columns), policy.evaluations_per_row, axis=0)
+    evaluations = len(features)
+    decide_s = best_seconds(lambda: policy.decide(model, columns), sizes.repeats, sizes.budget)
     raw_s = best_seconds(lambda: model.raw_predict(features), sizes.repeats, sizes.budget)
     return {
-        "rows": sizes.candidates,
-        "prices_per_row": prices.shape[1],
-        "optimize_candidates_per_s": pairs / optimize_s,
-        "raw_predict_candidates_per_s": pairs / raw_s,
-        "ratio": raw_s / optimize_s,
+        "rows": sizes.decisions,
+        "evaluations_per_row": policy.evaluations_per_row,
+        "decide_evaluations_per_s": evaluations / decide_s,
+        "raw_predict_evaluations_per_s": evaluations / raw_s,
+        "ratio": raw_s / decide_s,
     }
 
 
 def bench_inference(sizes: Sizes, settings: Settings) -> dict[str, Any]:
-    """Seconds per call of the regressor alone, by each backend, on 1 row and on one batch chunk."""
+    """Seconds per call of the estimator alone, by each backend, on 1 row and on one batch chunk."""
     try:
         onnx = load(settings.artifact_path, backend="onnx")
     except ArtifactError as error:
@@ -467,7 +464,7 @@ def verdicts(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def table(report: dict[str, Any]) -> str:
-    online, batch, optimizer = report["online"], report["batch"], report["optimizer"]
+    online, batch, decision = report["online"], report["batch"], report["decision"]
     predict, noop = online["predict"], online["noop"]
     small, large = f"{batch['rows']:,} rows", f"{batch['large_rows']:,}"
     peaks = f"{batch['peak_rss_mb']:,.0f} MiB ({small}), {batch['large_peak_rss_mb']:,.0f} MiB ({large})"
@@ -489,9 +486,9 @@ def table(report: dict[str, Any]) -> str:
             "large / small",
         ),
         (
-            "optimizer",
-            f"optimize_prices {optimizer['optimize_candidates_per_s']:,.0f} cand/s",
-            f"raw predict {optimizer['raw_predict_candidates_per_s']:,.0f} cand/s",
+            "decision",
+            f"{DECISION} {decision['decide_evaluations_per_s']:,.0f} eval/s",
+            f"raw predict {decision['raw_predict_evaluations_per_s']:,.0f} eval/s",
         ),
     ]
     rows: list[tuple[str, ...]] = [("benchmark", "measured", "against", "ratio", "target", "result")]
@@ -504,7 +501,7 @@ def table(report: dict[str, Any]) -> str:
     inference = report["inference"]
     onnx, numpy = inference["onnxruntime"], inference["numpy"]
     lines.append(
-        f"\nregressor alone (served by {report['inference_backend']}): 1 row {onnx['one_row_s'] * 1e6:.1f} us on "
+        f"\nestimator alone (served by {report['inference_backend']}): 1 row {onnx['one_row_s'] * 1e6:.1f} us on "
         f"onnxruntime, {numpy['one_row_s'] * 1e6:.1f} us on NumPy; {inference['chunk_rows']:,} rows "
         f"{onnx['chunk_s'] * 1e3:.2f} ms on onnxruntime, {numpy['chunk_s'] * 1e3:.2f} ms on NumPy"
     )
@@ -521,7 +518,7 @@ def check_numbers(report: dict[str, Any]) -> None:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             yield prefix, float(value)
 
-    for section in ("online", "batch", "optimizer", "inference"):
+    for section in ("online", "batch", "decision", "inference"):
         for name, number in walk(section, report[section]):
             if not (math.isfinite(number) and number > 0):
                 raise BenchError(f"{name} = {number}: the measurement is broken")
@@ -564,9 +561,9 @@ def benchmark(args: argparse.Namespace) -> None:
             dataset(rows, settings, work)
     with step(f"batch: predict {sizes.rows:,} and {sizes.large_rows:,} rows, I/O floor"):
         report["batch"] = bench_batch(sizes, settings, work)
-    with step(f"optimizer: {sizes.candidates:,} rows"):
-        report["optimizer"] = bench_optimizer(sizes, settings, model)
-    with step("inference: the regressor alone, onnxruntime and NumPy"):
+    with step(f"decision: {DECISION} on {sizes.decisions:,} rows"):
+        report["decision"] = bench_decision(sizes, settings, model)
+    with step("inference: the estimator alone, onnxruntime and NumPy"):
         report["inference"] = bench_inference(sizes, settings)
     report["targets"] = verdicts(report)
     load_after = os.getloadavg()

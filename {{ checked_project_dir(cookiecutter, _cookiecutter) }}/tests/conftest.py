@@ -13,7 +13,8 @@ import pytest
 from {{ cookiecutter.module_name }}.artifact import load, save
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.module_name }}.data import Split, example_records, load_training_data, split
-from {{ cookiecutter.module_name }}.model import DemandModel, train
+from {{ cookiecutter.module_name }}.model import TrainedModel, train
+from {{ cookiecutter.module_name }}.postprocess import Policy
 from {{ cookiecutter.module_name }}.tables import read_table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -58,8 +59,14 @@ def artifact(split_parts: Split, project_settings: Settings, tmp_path_factory: p
 
 
 @pytest.fixture(scope="session")
-def model(artifact: Path) -> DemandModel:
+def model(artifact: Path) -> TrainedModel:
     return load(artifact)
+
+
+@pytest.fixture(scope="session")
+def policy(project_settings: Settings) -> Policy:
+    """The task's business rules, as the project's settings configure them."""
+    return Policy.from_settings(project_settings)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,5 @@
-"""Imports flow one way: schema -> validation -> data, features -> model -> artifact, postprocess -> messages
--> serve, batch, with cli on top."""
+"""Imports flow one way: schema -> validation -> data, features -> objective -> model -> artifact,
+postprocess -> messages -> serve, batch, with cli on top."""
 
 from __future__ import annotations
 
@@ -12,27 +12,29 @@ import {{ cookiecutter.module_name }}
 
 PACKAGE = Path({{ cookiecutter.module_name }}.__file__).parent
 LAYERS = {
-    "config": 0,
     "telemetry": 0,
     "guards": 0,
     "tables": 0,
     "contract": 0,
     "estimator": 0,
     "synthetic": 0,  # the example's generator: it imports nothing of the package
+    "task_config": 1,
     "schema": 1,
     "onnx_export": 1,
+    "config": 2,
     "validation": 2,
     "columns": 2,
     "data": 3,
     "features": 3,
-    "model": 4,
-    "artifact": 5,
-    "postprocess": 5,
-    "messages": 6,
-    "serve": 7,
-    "batch": 7,
-    "cli": 8,
-    "__main__": 9,
+    "objective": 4,
+    "model": 5,
+    "artifact": 6,
+    "postprocess": 6,
+    "messages": 7,
+    "serve": 8,
+    "batch": 8,
+    "cli": 9,
+    "__main__": 10,
 }
 
 

@@ -10,7 +10,7 @@ from typer.testing import CliRunner, Result
 
 from {{ cookiecutter.module_name }}.cli import app
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
-from {{ cookiecutter.module_name }}.schema import SCHEMA
+from {{ cookiecutter.module_name }}.postprocess import DECISION, UNAVAILABLE, Policy
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.tables import read_table
 from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS
@@ -28,7 +28,7 @@ def error_line(result: Result) -> str:
     return lines[0]
 
 
-def test_train_evaluate_predict_optimize_end_to_end(
+def test_train_evaluate_predict_decide_end_to_end(
     settings: Settings, sample: pd.DataFrame, sample_path: Path, tmp_path: Path
 ) -> None:
     settings.artifact_path.unlink()
@@ -49,14 +49,14 @@ def test_train_evaluate_predict_optimize_end_to_end(
     assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in predicted.stdout
     assert len(pd.read_parquet(tmp_path / "p.parquet")) == rows
 
-    if SCHEMA.price is None:
+    if UNAVAILABLE is not None:
         return
-    optimized = runner.invoke(app, ["optimize", "-i", str(sample_path), "-o", str(tmp_path / "prices.csv")])
-    assert optimized.exit_code == 0, optimized.output
-    prices = pd.read_csv(tmp_path / "prices.csv")
-    assert len(prices) == rows
-    objective = "profit" if "expected_profit" in prices.columns else "revenue"
-    assert (prices[f"expected_{objective}"] >= prices[f"current_expected_{objective}"]).all()
+    decided = runner.invoke(app, [DECISION, "-i", str(sample_path), "-o", str(tmp_path / "decisions.csv")])
+    assert decided.exit_code == 0, decided.output
+    assert decided.stdout.startswith(f"{DECISION}: {rows:,} rows -> ")
+    decisions = pd.read_csv(tmp_path / "decisions.csv")
+    assert len(decisions) == rows
+    assert set(Policy.from_settings(settings).decision_fields()) <= set(decisions.columns)
 
 
 def test_generate_writes_the_requested_rows_like_the_data(settings: Settings, tmp_path: Path) -> None:
@@ -97,17 +97,18 @@ def test_long_errors_are_never_wrapped(settings: Settings, sample_path: Path, tm
     assert str(settings.artifact_path) in error_line(result)
 
 
-def test_invalid_optimize_input_names_the_column_and_line(
+@pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))
+def test_invalid_decision_input_names_the_column_and_line(
     settings: Settings, sample_path: Path, tmp_path: Path
 ) -> None:
     read_table(sample_path).assign(**{NUMBER.name: "-1"}).to_csv(tmp_path / "bad.csv", index=False)
-    result = runner.invoke(app, ["optimize", "-i", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "o.csv")])
+    result = runner.invoke(app, [DECISION, "-i", str(tmp_path / "bad.csv"), "-o", str(tmp_path / "o.csv")])
     assert result.exit_code == 1
     assert f"column '{NUMBER.name}':" in result.stderr
     assert f"out of range: allowed {NUMBER.describe_bounds()} (first at line 2)" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["optimize", "predict"])
+@pytest.mark.parametrize("command", [DECISION, "predict"])
 def test_no_command_writes_over_its_input(settings: Settings, sample_path: Path, tmp_path: Path, command: str) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes(sample_path.read_bytes())

@@ -121,11 +121,13 @@ def test_booleans_are_not_numbers(raw: pd.DataFrame, column: Column) -> None:
 @pytest.mark.skipif(not SCHEMA.ids and TIME is None, reason="rows have no key: every row counts")
 def test_a_repeated_key_keeps_the_last_row(raw: pd.DataFrame, tmp_path: Path) -> None:
     frame = validate(raw.head(5), TRAINING_COLUMNS)
-    target = SCHEMA.target.name
-    doubled = pd.concat([frame, frame.assign(**{target: frame[target] + 1})])
-    doubled.to_csv(tmp_path / "dup.csv", index=False)
+    target = SCHEMA.target
+    low: object = target.allowed[0] if target.allowed else (target.minimum or 0)
+    high: object = target.allowed[1] if target.allowed else (target.minimum or 0) + 1
+    changed = frame[target.name].map(lambda value: high if value == low else low)  # another valid value
+    pd.concat([frame, frame.assign(**{target.name: changed})]).to_csv(tmp_path / "dup.csv", index=False)
     loaded = load_training_data(tmp_path / "dup.csv")
-    assert sorted(loaded[target].tolist()) == sorted((frame[target] + 1).tolist())
+    assert sorted(loaded[target.name].tolist()) == sorted(changed.tolist())
 
 
 def test_missing_training_file_names_the_setting(tmp_path: Path) -> None:
@@ -237,7 +239,8 @@ def test_unreadable_files_name_the_file_and_the_likely_cause(tmp_path: Path, con
 def test_non_utf8_bytes_deep_in_a_file_are_named(raw: pd.DataFrame, tmp_path: Path) -> None:
     path = tmp_path / "data.csv"
     raw.to_csv(path, index=False)
-    path.write_bytes(path.read_bytes() + "2024-12-31,caf\u00e9,x,1,1,0,,1\n".encode("latin-1"))
+    line = ",".join(["caf\u00e9", *[""] * (len(raw.columns) - 1)])  # well-formed, but Latin-1
+    path.write_bytes(path.read_bytes() + f"{line}\n".encode("latin-1"))
     with pytest.raises(TableError, match="is not UTF-8 text"):
         load_training_data(path)
 

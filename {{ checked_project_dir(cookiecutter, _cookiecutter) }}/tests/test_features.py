@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pytest
 
-from {{ cookiecutter.module_name }} import features
 from {{ cookiecutter.module_name }}.columns import columns_from_frame, columns_from_records
 from {{ cookiecutter.module_name }}.data import to_records
 from {{ cookiecutter.module_name }}.features import FEATURE_NAMES, build_features, monotonic_constraints
@@ -40,26 +38,3 @@ def test_one_row_alone_equals_the_same_row_in_a_batch(sample: pd.DataFrame) -> N
     middle = len(sample) // 2
     single = build_features(columns_from_frame(sample.iloc[[middle]]))
     np.testing.assert_array_equal(single[0], batch[middle])
-
-
-@pytest.mark.skipif(not hasattr(features, "price_features"), reason="the features offer no price shortcut")
-def test_price_features_are_exactly_those_that_move_with_price(sample: pd.DataFrame) -> None:
-    assert SCHEMA.price is not None
-    rows = sample.head(50)
-    low = build_features(columns_from_frame(rows))
-    high = build_features(columns_from_frame(rows.assign(**{SCHEMA.price: rows[SCHEMA.price] * 1.1})))
-    moved = {name for name, changed in zip(FEATURE_NAMES, (low != high).any(axis=0), strict=True) if changed}
-    assert moved <= set(features.PRICE_FEATURES)
-
-
-@pytest.mark.skipif(not hasattr(features, "price_features"), reason="the features offer no price shortcut")
-def test_price_features_at_candidate_prices_equal_those_rebuilt_at_each_price(sample: pd.DataFrame) -> None:
-    assert SCHEMA.price is not None
-    rows = sample.sample(min(40, len(sample)), random_state=5)
-    columns = columns_from_frame(rows)
-    prices = np.column_stack([rows[SCHEMA.price] * factor for factor in (0.8, 1.0, 1.3)])
-    candidates = features.price_features(columns, prices)
-    index = [FEATURE_NAMES.index(name) for name in features.PRICE_FEATURES]
-    for j in range(prices.shape[1]):
-        rebuilt = build_features(dict(columns) | {SCHEMA.price: prices[:, j]})[:, index]
-        np.testing.assert_array_equal(candidates[j :: prices.shape[1]], rebuilt)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import gzip
 import json
 import logging
+import math
 import socket
 import threading
 import time
@@ -23,16 +24,17 @@ from {{ cookiecutter.module_name }}.batch import score_file
 from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import to_records
-from {{ cookiecutter.module_name }}.model import DemandModel
-from {{ cookiecutter.module_name }}.postprocess import EXPECTED, PriceGrid, optimize_prices
+from {{ cookiecutter.module_name }}.model import TrainedModel
+from {{ cookiecutter.module_name }}.objective import SELECTION_METRIC
+from {{ cookiecutter.module_name }}.postprocess import DECISION, UNAVAILABLE, Policy, prediction_fields
 from {{ cookiecutter.module_name }}.schema import SCHEMA
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
 from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS, find_problems
 
-TARGET = SCHEMA.target
 IDS = [c.name for c in SCHEMA.ids]
-OUTPUTS = [EXPECTED, *([TARGET.name] if TARGET.kind == "int" else []), *(["revenue"] if SCHEMA.price else [])]
+OUTPUTS = list(prediction_fields())
+NUMBERS = [name for name, (kind, _) in prediction_fields().items() if kind is float]
 NUMBER = next(c for c in INPUT_COLUMNS if c.kind == "float" and not c.nullable)
 
 
@@ -70,22 +72,21 @@ def test_health_and_readiness(client: TestClient) -> None:
 
 
 def test_predict_returns_postprocessed_predictions(
-    client: TestClient, model: DemandModel, sample: pd.DataFrame
+    client: TestClient, model: TrainedModel, policy: Policy, sample: pd.DataFrame
 ) -> None:
-    records = to_records(sample.head(3))
+    rows = sample.head(3)
+    records = to_records(rows)
     response = client.post("/predict", json={"records": records})
     assert response.status_code == 200
     body = response.json()
     assert body["model_version"] == model.version
     for name in IDS:
         assert [p[name] for p in body["predictions"]] == [r[name] for r in records]
-    for prediction, row in zip(body["predictions"], records, strict=True):
+    expected = policy.score(model, columns_from_frame(rows))
+    for i, prediction in enumerate(body["predictions"]):
         assert set(prediction) == {*IDS, *OUTPUTS}
-        if TARGET.kind == "int":
-            assert prediction[TARGET.name] == round(prediction[EXPECTED])
-        if SCHEMA.price is not None:
-            quantity = prediction[TARGET.name] if TARGET.kind == "int" else prediction[EXPECTED]
-            assert prediction["revenue"] == pytest.approx(quantity * row[SCHEMA.price], abs=0.005)
+        for name in OUTPUTS:
+            assert prediction[name] == pytest.approx(expected[name][i].item(), abs=1e-9), name
 
 
 def test_online_answers_equal_batch_scoring(
@@ -93,7 +94,8 @@ def test_online_answers_equal_batch_scoring(
 ) -> None:
     records = to_records(sample.sample(min(60, len(sample)), random_state=4))
     pd.DataFrame(records).to_csv(tmp_path / "in.csv", index=False)
-    score_file(client.app.state.model, tmp_path / "in.csv", tmp_path / "out.csv")  # type: ignore[attr-defined]
+    policy = Policy.from_settings(settings)
+    score_file(client.app.state.model, policy, tmp_path / "in.csv", tmp_path / "out.csv")  # type: ignore[attr-defined]
     batch = pd.read_csv(tmp_path / "out.csv")
     online = pd.DataFrame([client.post("/predict", json={"records": [r]}).json()["predictions"][0] for r in records])
     for name in OUTPUTS:
@@ -215,24 +217,25 @@ def test_metrics_count_requests_and_predictions(client: TestClient, sample: pd.D
     assert 'http_request_duration_seconds_count{endpoint="/predict",method="POST"} 2.0' in text
 
 
-def test_metadata_describes_the_served_model(client: TestClient, model: DemandModel) -> None:
+def test_metadata_describes_the_served_model(client: TestClient, model: TrainedModel) -> None:
     meta = client.get("/metadata").json()
     assert meta["model_version"] == model.version
     assert meta["inference_backend"] == model.backend
-    assert meta["metrics"]["test"]["model"]["wape"] < meta["metrics"]["test"]["baseline"]["wape"]
+    assert meta["metrics"]["test"]["model"][SELECTION_METRIC] < meta["metrics"]["test"]["baseline"][SELECTION_METRIC]
     assert [c["name"] for c in meta["input_schema"]] == [c.name for c in INPUT_COLUMNS]
 
 
 def test_the_onnx_backend_gives_the_same_answers(client: TestClient, settings: Settings, sample: pd.DataFrame) -> None:
     with zipfile.ZipFile(settings.artifact_path) as archive:
         if "model.onnx" not in archive.namelist():
-            pytest.skip("the artifact has no ONNX graph (skl2onnx could not export this regressor exactly)")
+            pytest.skip("the artifact has no ONNX graph (skl2onnx could not export this estimator exactly)")
     body = {"records": to_records(sample.sample(min(200, len(sample)), random_state=4))}
     with TestClient(create_app(settings.model_copy(update={"inference_backend": "onnx"}))) as reference:
         assert reference.get("/metadata").json()["inference_backend"] == "onnxruntime"
         expected = reference.post("/predict", json=body).json()["predictions"]
     served = client.post("/predict", json=body).json()["predictions"]
-    assert [p[EXPECTED] for p in served] == pytest.approx([p[EXPECTED] for p in expected], abs=1e-4)
+    for name in NUMBERS:
+        assert [p[name] for p in served] == pytest.approx([p[name] for p in expected], abs=1e-4), name
 
 
 @pytest.mark.parametrize("end", ["minimum", "maximum"])
@@ -241,9 +244,8 @@ def test_extreme_but_valid_inputs_give_finite_answers(client: TestClient, record
     extreme = record | {c.name: getattr(c, end) if c.kind == "float" else int(getattr(c, end)) for c in bounded}
     response = client.post("/predict", json={"records": [extreme]})
     assert response.status_code == 200
-    value = response.json()["predictions"][0][EXPECTED]
-    assert TARGET.maximum is None or value <= TARGET.maximum
-    assert TARGET.minimum is None or value >= TARGET.minimum
+    prediction = response.json()["predictions"][0]
+    assert all(isinstance(prediction[name], float) and math.isfinite(prediction[name]) for name in NUMBERS)
 
 
 JSON = {"content-type": "application/json"}
@@ -403,25 +405,25 @@ def test_a_client_that_stops_sending_gets_408(server: str) -> None:
     assert answer.startswith(b"HTTP/1.1 408")
 
 
-@pytest.mark.skipif(SCHEMA.price is None, reason="the schema declares no price")
-def test_optimize_answers_what_the_optimize_command_computes(
+@pytest.mark.skipif(UNAVAILABLE is not None, reason=str(UNAVAILABLE))
+def test_the_decision_route_answers_what_the_command_computes(
     client: TestClient, settings: Settings, sample: pd.DataFrame
 ) -> None:
     rows = sample.sample(min(20, len(sample)), random_state=8)
-    response = client.post("/optimize", json={"records": to_records(rows)})
+    response = client.post(f"/{DECISION}", json={"records": to_records(rows)})
     assert response.status_code == 200, response.text
     served = pd.DataFrame(response.json()["decisions"])
-    grid = PriceGrid.from_settings(settings)
-    expected = optimize_prices(client.app.state.model, columns_from_frame(rows), grid, settings.unit_cost)  # type: ignore[attr-defined]
+    policy = Policy.from_settings(settings)
+    expected = policy.decide(client.app.state.model, columns_from_frame(rows))  # type: ignore[attr-defined]
     assert list(served.columns) == list(expected)
     for name, values in expected.items():
         assert served[name].tolist() == values.tolist(), name
-    invalid = client.post("/optimize", json={"records": [to_records(rows)[0] | {NUMBER.name: True}]})
+    invalid = client.post(f"/{DECISION}", json={"records": [to_records(rows)[0] | {NUMBER.name: True}]})
     assert invalid.status_code == 422
 
 
-@pytest.mark.skipif(SCHEMA.price is None, reason="the schema declares no price")
 def test_the_openapi_example_is_a_row_of_the_data(client: TestClient) -> None:
     example = client.get("/openapi.json").json()["components"]["schemas"]["RecordsRequest"]["example"]
     assert client.post("/predict", json=example).status_code == 200
-    assert client.post("/optimize", json=example).status_code == 200
+    if UNAVAILABLE is None:
+        assert client.post(f"/{DECISION}", json=example).status_code == 200

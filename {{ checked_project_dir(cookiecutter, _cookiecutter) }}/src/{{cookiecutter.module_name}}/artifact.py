@@ -1,17 +1,17 @@
 """The model artifact: one zip file that is safe to load and whose guarantee is checked, not assumed.
 
-It holds `metadata.json`, the regressor as skops (the reference; loading it never runs code
-from the file) and, when skl2onnx can convert it, the same regressor as ONNX. The metadata
-lists a sha256 of every other member. The model version is derived from the regressor's
+It holds `metadata.json`, the estimator as skops (the reference; loading it never runs code
+from the file) and, when skl2onnx can convert it, the same estimator as ONNX. The metadata
+lists a sha256 of every other member. The model version is derived from the estimator's
 content (`content_digest`), so the same data and settings give the same version, and two
 artifacts with the same version hold the same model.
 
 What `load` checks, and what that protects against:
 - every member is listed, has its listed sha256 and a bounded size; the metadata has every
   field, typed: protects against accidental corruption, truncation and swapped files;
-- the regressor is a `MonotonicLinearRegression` whose price coefficients obey their
-  constraints, and the version matches its bytes: the demand guarantee holds for whatever
-  is served, even for a file edited by hand;
+- the estimator was fitted under this code's monotonic constraints and, for a linear one, its
+  coefficients obey them, and the version matches its bytes: the monotone guarantee (demand
+  never rises with price, say) holds for whatever is served, even for a file edited by hand;
 - with a signing key (`artifact_key` setting), an HMAC-SHA256 of the metadata, which covers
   every member's digest: only that protects against a deliberate forger, who can recompute
   the digests inside the zip but not the HMAC without the key.
@@ -33,10 +33,10 @@ import numpy as np
 import skops.io
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from . import __version__
-from .estimator import ONNX_INPUT, MonotonicLinearRegression
+from . import __version__, objective
+from .estimator import ESTIMATOR, ONNX_COLUMN, ONNX_INPUT, ONNX_OUTPUT
 from .features import FEATURE_NAMES, monotonic_constraints
-from .model import ARTIFACT_FORMAT, DemandModel
+from .model import ARTIFACT_FORMAT, TrainedModel
 from .schema import SCHEMA
 from .tables import atomic_path
 
@@ -50,9 +50,9 @@ logger = logging.getLogger(__name__)
 
 #: Types the artifact may contain beyond skops' defaults. Loading refuses anything else,
 #: so a tampered file cannot smuggle in code to run. The second is the tree container of
-#: scikit-learn's HistGradientBoostingRegressor, the documented alternative regressor.
+#: scikit-learn's histogram gradient boosting, the documented alternative estimator.
 TRUSTED_TYPES = [
-    f"{MonotonicLinearRegression.__module__}.{MonotonicLinearRegression.__qualname__}",
+    f"{ESTIMATOR.__module__}.{ESTIMATOR.__qualname__}",
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
 ]
 #: How far the ONNX graph's output may stray from the scikit-learn reference.
@@ -81,17 +81,17 @@ class ArtifactMetadata(BaseModel):
     sha256: dict[str, str]
 
 
-def package(model: DemandModel, key: bytes | None = None) -> tuple[bytes, str]:
+def package(model: TrainedModel, key: bytes | None = None) -> tuple[bytes, str]:
     """The artifact's bytes and its model version; signed with `key` when one is given."""
     from .onnx_export import to_onnx  # noqa: PLC0415 (training only: the server never imports skl2onnx)
 
-    files = {"model.skops": skops.io.dumps(model.regressor)}
+    files = {"model.skops": skops.io.dumps(model.estimator)}
     try:
-        graph = to_onnx(model.regressor)
-        _onnx_session(graph, model.regressor)  # only a graph that agrees with the model is shipped
+        graph = to_onnx(model.estimator)
+        _onnx_session(graph, model.estimator)  # only a graph that agrees with the model is shipped
         files["model.onnx"] = graph
     except Exception as error:  # the graph is optional: a converter may fail in any way, the reference ships
-        logger.warning("no ONNX graph in the artifact, predictions will use the regressor itself: %s", error)
+        logger.warning("no ONNX graph in the artifact, predictions will use the estimator itself: %s", error)
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     model_version = _version(content_digest(files["model.skops"]))
     metadata = json.dumps(model.metadata | {"sha256": digests, "model_version": model_version}, indent=2, default=str)
@@ -105,7 +105,7 @@ def package(model: DemandModel, key: bytes | None = None) -> tuple[bytes, str]:
     return buffer.getvalue(), model_version
 
 
-def save(model: DemandModel, path: Path, key: bytes | None = None) -> str:
+def save(model: TrainedModel, path: Path, key: bytes | None = None) -> str:
     """Write the artifact atomically (a crash never leaves a half-written one); return its version."""
     data, model_version = package(model, key)
     with atomic_path(path) as partial:
@@ -142,12 +142,12 @@ def _sign(key: bytes, metadata: bytes) -> str:
     return hmac.new(key, metadata, hashlib.sha256).hexdigest()
 
 
-def load(path: Path, *, backend: Backend = "auto", key: bytes | None = None) -> DemandModel:
+def load(path: Path, *, backend: Backend = "auto", key: bytes | None = None) -> TrainedModel:
     """Read an artifact, refusing (with ArtifactError, naming the cause) any file unsafe to serve.
 
-    `backend` chooses what computes predictions: "numpy", the regressor itself; "onnx", its ONNX
-    graph on onnxruntime, once shown to agree with the regressor; "auto", NumPy for a linear
-    regressor (a dot product: 1 row 1.6 us against 6.9 us on onnxruntime) and onnxruntime for
+    `backend` chooses what computes predictions: "numpy", the estimator itself; "onnx", its ONNX
+    graph on onnxruntime, once shown to agree with the estimator; "auto", NumPy for a linear
+    estimator (a dot product: 1 row 1.6 us against 6.9 us on onnxruntime) and onnxruntime for
     any other that has a graph. onnxruntime is imported only when it serves.
     """
     if not path.is_file():
@@ -158,26 +158,26 @@ def load(path: Path, *, backend: Backend = "auto", key: bytes | None = None) -> 
     if untrusted:
         raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
     try:
-        regressor = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
+        estimator = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
     except Exception as error:  # skops raises many types for a malformed payload
-        raise ArtifactError(f"{path} holds a regressor skops cannot load ({error})") from error
-    _check_guarantee(path, regressor, metadata, files["model.skops"])
-    model = DemandModel(regressor, metadata.model_dump())
+        raise ArtifactError(f"{path} holds an estimator skops cannot load ({error})") from error
+    _check_guarantee(path, estimator, metadata, files["model.skops"])
+    model = TrainedModel(estimator, metadata.model_dump())
     if backend == "auto":
-        backend = "numpy" if hasattr(regressor, "predict_unchecked") or "model.onnx" not in files else "onnx"
+        backend = "numpy" if hasattr(estimator, "predict_unchecked") or "model.onnx" not in files else "onnx"
     if backend == "numpy":
         return model
     if "model.onnx" not in files:
         raise ArtifactError(f"{path} has no ONNX graph: set inference_backend to numpy or auto")
     try:
-        session = _onnx_session(files["model.onnx"], regressor)
+        session = _onnx_session(files["model.onnx"], estimator)
     except OnnxError as error:
         raise ArtifactError(f"{path} holds an ONNX graph that {error}: retrain the model") from error
-    return DemandModel(regressor, model.metadata, session)
+    return TrainedModel(estimator, model.metadata, session)
 
 
 def read_metadata(path: Path) -> dict[str, Any]:
-    """The artifact's metadata, checked (digests, typed fields) but without loading the regressor."""
+    """The artifact's metadata, checked (digests, typed fields) but without loading the estimator."""
     if not path.is_file():
         raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
     return _read_members(path, None)[1].model_dump()
@@ -239,21 +239,21 @@ def _check_compatible(path: Path, metadata: ArtifactMetadata) -> None:
         raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
 
 
-def _check_guarantee(path: Path, regressor: object, metadata: ArtifactMetadata, payload: bytes) -> None:
-    """What the demand guarantee rests on: a regressor fitted under this code's monotonic
+def _check_guarantee(path: Path, estimator: object, metadata: ArtifactMetadata, payload: bytes) -> None:
+    """What the monotone guarantee rests on: an estimator fitted under this code's monotonic
     constraints (`monotonic_cst`) for its features, and, for a linear one, coefficients that obey them."""
-    get_params = getattr(regressor, "get_params", None)
+    get_params = getattr(estimator, "get_params", None)
     params = get_params() if callable(get_params) else {}
-    if not hasattr(regressor, "predict") or "monotonic_cst" not in params:
+    if not hasattr(estimator, "predict") or "monotonic_cst" not in params:
         raise ArtifactError(
-            f"{path} holds a {type(regressor).__name__}, not a regressor with monotonic constraints: its "
-            "demand guarantee cannot be checked; refusing to load it"
+            f"{path} holds a {type(estimator).__name__}, not an estimator with monotonic constraints: its "
+            "monotone guarantee cannot be checked; refusing to load it"
         )
     expected = monotonic_constraints()
-    width = getattr(regressor, "n_features_in_", None)
+    width = getattr(estimator, "n_features_in_", None)
     if list(params["monotonic_cst"] or []) != expected or width != len(expected):
-        raise ArtifactError(f"{path} holds a regressor with other constraints or features than this code declares")
-    coef = np.asarray(getattr(regressor, "coef_", np.zeros(len(expected))), dtype=float).ravel()
+        raise ArtifactError(f"{path} holds an estimator with other constraints or features than this code declares")
+    coef = np.asarray(getattr(estimator, "coef_", np.zeros(len(expected))), dtype=float).ravel()
     cst = np.asarray(expected)
     if coef.shape != cst.shape:
         raise ArtifactError(f"{path} holds {coef.size} coefficients for {cst.size} features")
@@ -262,15 +262,15 @@ def _check_guarantee(path: Path, regressor: object, metadata: ArtifactMetadata, 
         names = [FEATURE_NAMES[i] for i in np.flatnonzero(broken)]
         raise ArtifactError(f"{path} holds coefficients that break their constraints ({names}): refusing to load it")
     if metadata.model_version != _version(content_digest(payload)):
-        raise ArtifactError(f"{path} claims version {metadata.model_version}, which does not match its regressor")
+        raise ArtifactError(f"{path} claims version {metadata.model_version}, which does not match its estimator")
 
 
 class OnnxError(ValueError):
-    """An ONNX graph that onnxruntime cannot run, or whose output strays from the regressor's."""
+    """An ONNX graph that onnxruntime cannot run, or whose output strays from the estimator's."""
 
 
-def _onnx_session(graph: bytes, regressor: Any) -> onnxruntime.InferenceSession:
-    """Load the ONNX graph into onnxruntime, checked against the regressor on probe rows.
+def _onnx_session(graph: bytes, estimator: Any) -> onnxruntime.InferenceSession:
+    """Load the ONNX graph into onnxruntime, checked against the estimator on probe rows.
 
     The probes are all-zeros and each unit vector: for a linear model, agreeing on them means
     agreeing everywhere. One thread per session: the web server and batch scoring already
@@ -283,10 +283,10 @@ def _onnx_session(graph: bytes, regressor: Any) -> onnxruntime.InferenceSession:
     probes = np.vstack([np.zeros(len(FEATURE_NAMES)), np.eye(len(FEATURE_NAMES))])
     try:
         session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-        onnx_output = session.run(None, {ONNX_INPUT: probes})[0][:, 0]
+        onnx_output = session.run([ONNX_OUTPUT], {ONNX_INPUT: probes})[0][:, ONNX_COLUMN]
     except Exception as error:  # onnxruntime's errors share no base class but Exception
         raise OnnxError(f"onnxruntime cannot run ({error})") from error
-    gap = float(np.max(np.abs(onnx_output - regressor.predict(probes))))
+    gap = float(np.max(np.abs(onnx_output - objective.estimate(estimator, probes))))
     if not gap <= ONNX_TOLERANCE:
         raise OnnxError(f"disagrees with the scikit-learn model by {gap:.3g} (more than {ONNX_TOLERANCE:g})")
     return session

@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .columns import columns_from_frame
-from .model import DemandModel
-from .postprocess import score
+from .model import TrainedModel
+from .postprocess import Policy
 from .schema import SCHEMA
 from .tables import (
     Chunk,
@@ -98,7 +98,8 @@ def _free_name(name: str, taken: set[str]) -> str:
 
 
 def score_file(
-    model: DemandModel,
+    model: TrainedModel,
+    policy: Policy,
     source: Path,
     output: Path,
     *,
@@ -106,7 +107,8 @@ def score_file(
     fail_fast: bool = False,
     on_progress: Callable[[int], None] = lambda rows: None,
 ) -> BatchSummary:
-    """Score every valid row of `source` into `output`; see the module docstring for guarantees."""
+    """Score every valid row of `source` into `output` with `policy.score` (the API's path too); see
+    the module docstring for guarantees."""
     rejects = rejects_path(output)
     table_format(output)
     check_distinct([source], [output, rejects])
@@ -124,7 +126,7 @@ def score_file(
                     if fail_fast and (len(rejected) or chunk.malformed):
                         _fail_fast(source, chunk, label)
                     if len(valid) or not scored_out.rows:  # the first chunk always writes, for the header
-                        outputs = score(model, columns_from_frame(valid))
+                        outputs = policy.score(model, columns_from_frame(valid))
                         ids = {c.name for c in SCHEMA.ids}  # already in the row
                         scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k not in ids}))
                     if len(rejected) or chunk.malformed:

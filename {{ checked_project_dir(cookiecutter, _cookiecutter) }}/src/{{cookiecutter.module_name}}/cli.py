@@ -1,4 +1,4 @@
-"""The `{{ cookiecutter.project_slug }}` command line: train, evaluate, predict, optimize, serve.
+"""The `{{ cookiecutter.project_slug }}` command line: train, evaluate, predict, the task's decision, serve.
 
 Every command ends with a one-line summary. Expected failures (bad data, no model, bad
 settings, a path that cannot be read or written) print one clear `error:` line and exit with
@@ -38,10 +38,11 @@ from .batch import rejects_path, score_file
 from .columns import columns_from_frame
 from .config import Settings
 from .data import example_records, load_training_data, resample, split
-from .model import DemandModel
+from .model import TrainedModel
 from .model import evaluate as evaluate_model
 from .model import train as train_model
-from .postprocess import PriceGrid, optimize_prices
+from .objective import SELECTION_METRIC
+from .postprocess import DECISION, DECISION_HELP, UNAVAILABLE, Policy
 from .schema import SCHEMA
 from .serve import create_app
 from .tables import atomic_path, check_distinct, read_table, row_label, write_table, write_text, written_path
@@ -134,13 +135,17 @@ def train() -> None:
             with atomic_path(settings.artifact_path) as partial:  # last: everything that can fail has run
                 partial.write_bytes(artifact)
             progress.update(task, advance=1)
-    scores = model.metadata["metrics"]["test"]
     console.print(f"metrics written to {metrics_path}")
     typer.echo(
-        f"train: {len(frame):,} rows -> {settings.artifact_path} (model {version}); test WAPE "
-        f"{scores['model']['wape']:.3f} vs baseline {scores['baseline']['wape']:.3f} "
-        f"in {time.perf_counter() - started:.1f}s"
+        f"train: {len(frame):,} rows -> {settings.artifact_path} (model {version}); test "
+        f"{_headline(model.metadata['metrics']['test'])} in {time.perf_counter() - started:.1f}s"
     )
+
+
+def _headline(scores: dict[str, dict[str, float]]) -> str:
+    """The selection metric of the model against the baseline's, e.g. "wape 0.21 vs baseline 0.35"."""
+    model, baseline = scores["model"][SELECTION_METRIC], scores["baseline"][SELECTION_METRIC]
+    return f"{SELECTION_METRIC} {model:.3f} vs baseline {baseline:.3f}"
 
 
 @app.command()
@@ -158,8 +163,8 @@ def evaluate() -> None:
     for name, values in scores.items():
         console.print(f"{name:>9}: " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))
     typer.echo(
-        f"evaluate: model {model.version} on {len(parts.test):,} test rows: WAPE {scores['model']['wape']:.3f} "
-        f"vs baseline {scores['baseline']['wape']:.3f} -> {report} in {time.perf_counter() - started:.1f}s"
+        f"evaluate: model {model.version} on {len(parts.test):,} test rows: {_headline(scores)} -> {report} "
+        f"in {time.perf_counter() - started:.1f}s"
     )
 
 
@@ -180,6 +185,7 @@ def predict(
             task = progress.add_task("scoring", total=None)
             summary = score_file(
                 model,
+                Policy.from_settings(settings),
                 input,
                 output,
                 chunk_rows=settings.batch_chunk_rows,
@@ -194,29 +200,29 @@ def predict(
     )
 
 
-@app.command()
-def optimize(output: OutputPath, input: InputPath = None) -> None:
-    """For each row, the price with the highest expected profit (revenue without a unit cost)."""
+@app.command(DECISION, help=DECISION_HELP)
+def decide(output: OutputPath, input: InputPath = None) -> None:
+    """The task's decision for each row of a file (the command is named after it: see `postprocess`)."""
     started = time.perf_counter()
     with _clean_errors():
+        if UNAVAILABLE is not None:
+            raise ValueError(UNAVAILABLE)
         settings = Settings()
         input = input or settings.data_path
         check_distinct([input, settings.artifact_path], [output])
+        policy = Policy.from_settings(settings)
         model = _load(settings)
         frame = validate(read_table(input), label=row_label(input))
-        grid = PriceGrid.from_settings(settings)
-        decisions = optimize_prices(model, columns_from_frame(frame), grid, settings.unit_cost)
+        decisions = policy.decide(model, columns_from_frame(frame))
         time_column = [SCHEMA.time.name] if SCHEMA.time else []
         write_table(frame[time_column].assign(**decisions), output)
-    objective = "profit" if "expected_profit" in decisions else "revenue"
-    best, now = decisions[f"expected_{objective}"].sum(), decisions[f"current_expected_{objective}"].sum()
     typer.echo(
-        f"optimize: {len(frame):,} rows x {grid.points + 1} candidate prices -> {output}; expected {objective} "
-        f"{best / max(now, 1e-9) - 1:+.1%} vs current prices in {time.perf_counter() - started:.1f}s"
+        f"{DECISION}: {len(frame):,} rows -> {output}; {policy.summary(decisions)} "
+        f"in {time.perf_counter() - started:.1f}s"
     )
 
 
-def _load(settings: Settings) -> DemandModel:
+def _load(settings: Settings) -> TrainedModel:
     return load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
 
 

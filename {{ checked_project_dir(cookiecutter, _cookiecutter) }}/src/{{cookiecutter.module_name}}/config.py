@@ -23,31 +23,27 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from .task_config import TaskSettings
+
 ENV_PREFIX = "{{ cookiecutter.module_name | upper }}_"
 #: Variables with the prefix that are not settings themselves.
 _OTHER_VARIABLES = {f"{ENV_PREFIX}CONFIG_FILE"}
 
 Penalty = Annotated[float, Field(ge=0, allow_inf_nan=False)]
-#: The calendar periods the split can hold out.
-Period = Literal["day", "week", "month", "quarter", "year"]
 
 
-class Settings(BaseSettings):
-    """Every knob of the project, in one place."""
+class Settings(TaskSettings):
+    """Every knob of the project: the task's (`task_config`) and the shared ones below."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
-    # Where things live.
-    data_path: Path = Path("data/sample/demand.csv")
+    # Where things live (`data_path`, the training data, is a task setting).
     artifact_path: Path = Path("artifacts/model.zip")
     reports_dir: Path = Path("reports")
 
-    # The split. With a time column, the last `test_periods` periods (days, weeks, ...) are held
-    # out for the final report and the `validation_periods` before them choose the L2 penalty
-    # among `alphas`; without one, seeded random fractions of the rows are.
-    split_period: Period = "day"
-    validation_periods: int = Field(default=56, ge=1)
-    test_periods: int = Field(default=56, ge=1)
+    # The split. With a time column, it holds out the last periods (the task settings say how
+    # many); without one, seeded random fractions of the rows. `alphas` are the L2 penalties
+    # the validation part chooses among.
     validation_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     split_seed: int = 0
@@ -55,15 +51,6 @@ class Settings(BaseSettings):
     # Fewer rows than this in the train, validation or test part stops training: metrics from
     # a handful of rows mean nothing, and so few usually means a stray date.
     min_split_rows: int = Field(default=30, ge=1)
-
-    # Price optimization: `price_points` candidate prices from `price_min_ratio` to
-    # `price_max_ratio` times the current price (the bounds on a change), plus the current one.
-    # The objective is profit with a unit cost (the schema's unit_cost column, else this
-    # setting), revenue without one.
-    price_min_ratio: float = Field(default=0.7, gt=0)
-    price_max_ratio: float = Field(default=1.3, gt=0)
-    price_points: int = Field(default=25, ge=2, le=1000)
-    unit_cost: float | None = Field(default=None, ge=0)
 
     # Serving and batch scoring.
     host: str = "127.0.0.1"

@@ -15,6 +15,8 @@ Kind = Literal["date", "string", "float", "int"]
 #: a date; the split holds out its last periods); target: what the model predicts (exactly
 #: one); input: what the model may use.
 Role = Literal["id", "time", "target", "input"]
+#: The calendar periods a split by time can hold out.
+Period = Literal["day", "week", "month", "quarter", "year"]
 
 
 class DeclarationError(ValueError):

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .config import Period, Settings
-from .contract import Column
+from .config import Settings
+from .contract import Column, Period
 from .schema import SCHEMA
 from .tables import read_chunks, read_table, row_label
 from .validation import INPUT_COLUMNS, TRAINING_COLUMNS, validate

@@ -2,7 +2,7 @@
 
 A request record has one field per `SCHEMA.request` column with its bounds and strict typing
 (`true` is not a number, `"3"` is not a price); a prediction or a decision has one field per
-output of `postprocess`, so a change to the schema or the outputs changes the API with it.
+output `postprocess` declares, so a change to the schema or the outputs changes the API with it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from .contract import Column
-from .data import TARGET
-from .postprocess import EXPECTED
+from .postprocess import DECISION, OutputFields, Policy, prediction_fields
 from .schema import SCHEMA
 from .validation import INPUT_COLUMNS, parse_date
 
@@ -59,40 +58,19 @@ def _record_model() -> type[BaseModel]:
     return create_model("Record", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _id_fields() -> dict[str, Any]:
+def _output_model(name: str, outputs: OutputFields) -> type[BaseModel]:
+    """A response item: the record's ids, then the outputs `postprocess` declares, described."""
     python = {"string": str, "int": int, "float": float, "date": date}
-    return {c.name: (python[c.kind], Field(description=c.description)) for c in SCHEMA.ids}
+    fields: dict[str, Any] = {c.name: (python[c.kind], Field(description=c.description)) for c in SCHEMA.ids}
+    fields |= {key: (kind, Field(description=text)) for key, (kind, text) in outputs.items()}
+    return create_model(name, **fields)
 
 
-def _prediction_model() -> type[BaseModel]:
-    fields = _id_fields() | {EXPECTED: (float, Field(description=f"Expected {TARGET.name} (model output)."))}
-    if TARGET.kind == "int":
-        fields[TARGET.name] = (int, Field(description=f"{EXPECTED}, rounded to a whole number."))
-    if SCHEMA.price is not None:
-        quantity = TARGET.name if TARGET.kind == "int" else EXPECTED
-        fields["revenue"] = (float, Field(description=f"{quantity} * {SCHEMA.price}."))
-    return create_model("Prediction", **fields)
-
-
-Objective = Literal["revenue", "profit"]
-
-
-def optimize_response_model(objective: Objective) -> type[BaseModel]:
-    """The body of a /optimize answer: one decision per record."""
-    decision: Any = decision_model(objective)
-    return create_model("OptimizeResponse", model_version=(str, ...), decisions=(list[decision], ...))
-
-
-def decision_model(objective: Objective) -> type[BaseModel]:
-    """One price decision; the objective is profit with a unit cost, else revenue."""
-    fields = _id_fields() | {
-        "current_price": (float, Field(description=f"The record's {SCHEMA.price}.")),
-        "recommended_price": (float, Field(description=f"The candidate with the highest expected {objective}.")),
-        EXPECTED: (float, Field(description=f"Expected {TARGET.name} at the recommended price.")),
-        f"expected_{objective}": (float, Field(description=f"Expected {objective} at the recommended price.")),
-        f"current_expected_{objective}": (float, Field(description=f"Expected {objective} at the current price.")),
-    }
-    return create_model("Decision", **fields)
+def decision_response_model(policy: Policy) -> type[BaseModel]:
+    """The body of a decision's answer (`POST /<DECISION>`): one decision per record."""
+    decision: Any = _output_model("Decision", policy.decision_fields())
+    name = f"{DECISION.title()}Response"
+    return create_model(name, model_version=(str, ...), decisions=(list[decision], ...))
 
 
 if TYPE_CHECKING:  # the type checker cannot see models built at run time: to it they are BaseModels
@@ -100,7 +78,7 @@ if TYPE_CHECKING:  # the type checker cannot see models built at run time: to it
     Prediction = BaseModel
 else:
     Record = _record_model()
-    Prediction = _prediction_model()
+    Prediction = _output_model("Prediction", prediction_fields())
 
 
 class RecordsRequest(BaseModel):

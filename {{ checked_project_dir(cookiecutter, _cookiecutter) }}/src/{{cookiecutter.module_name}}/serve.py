@@ -1,4 +1,4 @@
-"""The HTTP API: health, readiness, predictions and price decisions, on the paths batch uses.
+"""The HTTP API: health, readiness, predictions and the task's decisions, on the paths batch uses.
 
 The request and response models are generated from the schema (`messages`), so the API accepts
 exactly what the data contract allows (types are strict: `true` is not a number, `"3"` is not
@@ -31,16 +31,14 @@ from .guards import RequestGuard, parse_json
 from .messages import (
     InvalidJSON,
     Metadata,
-    Objective,
     PredictResponse,
     Problem,
     RecordsRequest,
     Status,
-    optimize_response_model,
+    decision_response_model,
 )
-from .model import DemandModel
-from .postprocess import Outputs, PriceGrid, optimize_prices, score
-from .schema import SCHEMA
+from .model import TrainedModel
+from .postprocess import DECISION, DECISION_HELP, UNAVAILABLE, Outputs, Policy
 from .telemetry import Metrics, RequestTelemetry
 
 logger = logging.getLogger(__name__)
@@ -106,6 +104,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API. The model artifact is read once, when the app starts."""
     settings = settings or Settings()
+    policy = Policy.from_settings(settings)
     metrics = Metrics()
 
     @asynccontextmanager
@@ -136,10 +135,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestTelemetry, metrics=metrics)
 
-    def loaded_model() -> DemandModel:
+    def loaded_model() -> TrainedModel:
         """The served model, or 503 saying why there is none. A plain call, not a FastAPI
         dependency: on the hot path, dependency resolution would cost more than the check."""
-        model: DemandModel | None = app.state.model
+        model: TrainedModel | None = app.state.model
         if model is None:
             raise HTTPException(503, f"model not loaded: {app.state.load_error}")
         return model
@@ -158,18 +157,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def predict(body: RecordsRequest) -> PredictResponse:
         """The expected target for each record, in order, with the business outputs (see postprocess)."""
         model = loaded_model()
-        outputs = score(model, columns_of(body))
+        outputs = policy.score(model, columns_of(body))
         metrics.predictions.inc(len(body.records))
         return PredictResponse.model_validate({"model_version": model.version, "predictions": rows(outputs)})
 
-    if SCHEMA.price is not None:
-        _add_optimize(app, settings, columns_of, loaded_model)
+    if UNAVAILABLE is None:
+        _add_decision(app, policy, columns_of, loaded_model)
 
     _document_an_example(app)
     return app
 
 
-def _add_probes(app: FastAPI, metrics: Metrics, loaded_model: Callable[[], DemandModel]) -> None:
+def _add_probes(app: FastAPI, metrics: Metrics, loaded_model: Callable[[], TrainedModel]) -> None:
     """GET /health, /ready, /metadata and /metrics: cheap answers, never refused under load."""
 
     @app.get("/health")
@@ -205,24 +204,27 @@ def _add_probes(app: FastAPI, metrics: Metrics, loaded_model: Callable[[], Deman
         return Response(metrics.exposition(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
-def _add_optimize(
+def _add_decision(
     app: FastAPI,
-    settings: Settings,
+    policy: Policy,
     columns_of: Callable[[RecordsRequest], dict[str, np.ndarray]],
-    loaded_model: Callable[[], DemandModel],
+    loaded_model: Callable[[], TrainedModel],
 ) -> None:
-    """POST /optimize: the `optimize` command's decisions, one per record."""
-    grid = PriceGrid.from_settings(settings)
-    objective: Objective = "revenue" if SCHEMA.unit_cost is None and settings.unit_cost is None else "profit"
-    response = optimize_response_model(objective)
+    """POST /<DECISION>: the decision command's answers, one per record."""
+    response = decision_response_model(policy)
 
-    @app.post("/optimize", responses=BODY_ERRORS, response_model=response)
-    async def optimize(body: RecordsRequest) -> Any:
-        """For each record, the price among the candidates with the highest expected profit (revenue
-        without a unit cost), as the `optimize` command computes it."""
+    async def decide(body: RecordsRequest) -> Any:
         model = loaded_model()
-        decisions = optimize_prices(model, columns_of(body), grid, settings.unit_cost)
+        decisions = policy.decide(model, columns_of(body))
         return response.model_validate({"model_version": model.version, "decisions": rows(decisions)})
+
+    app.post(
+        f"/{DECISION}",
+        responses=BODY_ERRORS,
+        response_model=response,
+        summary=DECISION.title(),
+        description=f"{DECISION_HELP} The `{DECISION}` command computes the same.",
+    )(decide)
 
 
 def _document_an_example(app: FastAPI) -> None:
@@ -231,7 +233,7 @@ def _document_an_example(app: FastAPI) -> None:
 
     def openapi_with_example() -> dict[str, Any]:
         document = default_openapi()
-        model: DemandModel | None = getattr(app.state, "model", None)
+        model: TrainedModel | None = getattr(app.state, "model", None)
         example = model.metadata.get("example_request") if model else None
         if example:
             document["components"]["schemas"]["RecordsRequest"]["example"] = {"records": example[:1]}

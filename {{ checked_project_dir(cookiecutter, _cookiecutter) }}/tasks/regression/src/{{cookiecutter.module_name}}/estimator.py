@@ -22,8 +22,9 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 Matrix = npt.NDArray[np.float64]
-#: Names of an ONNX graph's input (the feature matrix) and output (one value per row).
-ONNX_INPUT, ONNX_OUTPUT = "features", "prediction"
+#: Names of an ONNX graph's input (the feature matrix) and output (rows x 1), and the output's
+#: column that holds the prediction.
+ONNX_INPUT, ONNX_OUTPUT, ONNX_COLUMN = "features", "prediction", 0
 
 
 class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
@@ -82,3 +83,7 @@ class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
         coef = self.coef_[columns]
         fixed = self.predict_unchecked(X) - X[:, columns] @ coef
         return fixed[:, None] + values @ coef
+
+
+#: The estimator the task fits; the artifact trusts it when loading.
+ESTIMATOR = MonotonicLinearRegression

@@ -1,0 +1,116 @@
+"""The classifier: logistic regression with sign-constrained coefficients, a scikit-learn estimator.
+
+`MonotonicLogisticRegression` passes scikit-learn's estimator checks (`parametrize_with_checks`)
+for a binary classifier, so it works with its tools (`clone`, `set_params`, pipelines, model
+selection, calibration). Its probabilities move in one direction with a constrained feature
+because the sigmoid is increasing: a coefficient >= 0 can only raise them. One method beyond
+the estimator API, `predict_unchecked`, returns the positive class's probability without
+scikit-learn's input checks (for one row, the checks cost more than the product).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from numbers import Real
+from typing import Any, ClassVar, Self
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import minimize
+from scipy.special import expit
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import Tags
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+Matrix = npt.NDArray[np.float64]
+#: Names of an ONNX graph's input (the feature matrix) and output (rows x 2: the probability of
+#: each class, no ZipMap), and the output's column that holds the positive class's probability.
+ONNX_INPUT, ONNX_OUTPUT, ONNX_COLUMN = "features", "probabilities", 1
+
+
+class MonotonicLogisticRegression(ClassifierMixin, BaseEstimator):
+    """Binary logistic regression, L2-penalized, with sign constraints on chosen coefficients.
+
+    `monotonic_cst` uses the convention of scikit-learn's gradient boosting: per feature, -1
+    forces a coefficient <= 0, 1 forces >= 0 and 0 leaves it free. `alpha` (>= 0) is the L2
+    penalty on the summed log loss (the intercept is not penalized); the fit is L-BFGS-B, which
+    takes the constraints as bounds.
+    """
+
+    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
+        "monotonic_cst": ["array-like", None],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+    }
+
+    def __init__(self, monotonic_cst: Sequence[int] | None = None, alpha: float = 0.0) -> None:
+        self.monotonic_cst = monotonic_cst
+        self.alpha = alpha
+
+    def __sklearn_tags__(self) -> Tags:
+        tags = super().__sklearn_tags__()
+        assert tags.classifier_tags is not None
+        tags.classifier_tags.multi_class = False
+        return tags
+
+    def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> Self:
+        self._validate_params()  # `alpha` against `_parameter_constraints`, as scikit-learn's own do
+        features, labels = validate_data(self, X, y)
+        check_classification_targets(labels)
+        classes = np.unique(labels)
+        if len(classes) != 2:
+            kind = "multiclass" if len(classes) > 2 else "one class"
+            raise ValueError(
+                f"Only binary classification is supported: this classifier needs samples of exactly 2 classes, "
+                f"got {kind}: {classes.tolist()[:5]}"
+            )
+        self.classes_ = classes
+        n_features = features.shape[1]
+        cst = np.zeros(n_features) if self.monotonic_cst is None else np.asarray(self.monotonic_cst)
+        if cst.shape != (n_features,) or not np.isin(cst, (-1, 0, 1)).all():
+            raise ValueError(f"monotonic_cst must hold {n_features} values from (-1, 0, 1), got {cst.tolist()}")
+        design = np.hstack([features, np.ones((len(features), 1))])
+        positive = (labels == self.classes_[1]).astype(np.float64)
+        penalty = np.append(np.full(n_features, float(self.alpha)), 0.0)
+
+        def loss(w: Matrix) -> tuple[float, Matrix]:
+            z = design @ w
+            value = np.logaddexp(0.0, z).sum() - positive @ z + 0.5 * penalty @ w**2
+            return float(value), design.T @ (expit(z) - positive) + penalty * w
+
+        bounds = [(0.0 if c == 1 else None, 0.0 if c == -1 else None) for c in cst] + [(None, None)]
+        result = minimize(
+            loss,
+            np.zeros(n_features + 1),
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 2000, "gtol": 1e-8},
+        )
+        self.coef_: Matrix = result.x[None, :-1]  # (1, n_features), like LogisticRegression's
+        self.intercept_: Matrix = result.x[-1:]
+        self.n_iter_ = np.array([result.nit])
+        return self
+
+    def decision_function(self, X: npt.ArrayLike) -> Matrix:
+        """The log-odds of the positive class (`classes_[1]`)."""
+        check_is_fitted(self)
+        return np.asarray(validate_data(self, X, reset=False) @ self.coef_[0] + self.intercept_[0])
+
+    def predict_proba(self, X: npt.ArrayLike) -> Matrix:
+        positive = expit(self.decision_function(X))
+        return np.column_stack([1.0 - positive, positive])
+
+    def predict(self, X: npt.ArrayLike) -> npt.NDArray[Any]:
+        positive = self.decision_function(X) > 0
+        return np.asarray(self.classes_[positive.astype(int)])
+
+    def predict_unchecked(self, X: Matrix) -> Matrix:
+        """The positive class's probability without scikit-learn's input checks, for a matrix
+        known to be valid (finite float64 of the fitted width, as `features.build_features` makes)."""
+        return np.asarray(expit(X @ self.coef_[0] + self.intercept_[0]))
+
+
+#: The estimator the task fits; the artifact trusts it when loading.
+ESTIMATOR = MonotonicLogisticRegression

@@ -1,0 +1,117 @@
+"""What the model learns and how it is judged: the binary classification task.
+
+`model` trains and predicts through this module alone, so a task swaps it whole: the labels,
+the estimator (`fit_estimator`, the swap point), the metrics, which one chooses the penalty,
+and the naive baseline the model must beat.
+
+The model's answer is the probability of the positive label (the second of the target's two
+declared labels). It is judged as a probability, not a yes/no: log loss (what the penalty
+minimizes on the validation part), Brier score, ROC AUC, PR AUC and the expected calibration
+error; the decision that turns it into an action is `postprocess`'s. The estimator is fitted
+under `features.monotonic_constraints()`, which turn the schema's `monotone` promises (churn
+never rises with tenure) into a guarantee of the fit, not a hope.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from .columns import Matrix, columns_from_frame
+from .contract import DeclarationError
+from .data import TARGET
+from .estimator import MonotonicLogisticRegression
+from .features import build_features, monotonic_constraints
+
+#: The metric that chooses the penalty on the validation part (lower is better), and the one
+#: the command line reports first.
+SELECTION_METRIC = "log_loss"
+#: Probability bins of the expected calibration error.
+CALIBRATION_BINS = 10
+_EPSILON = 1e-15
+
+
+def _labels() -> tuple[Any, Any]:
+    """The target's (negative, positive) labels: its two `allowed` values, else 0 and 1."""
+    if TARGET.allowed is not None and len(TARGET.allowed) == 2:
+        return TARGET.allowed[0], TARGET.allowed[1]
+    if TARGET.kind == "int" and TARGET.minimum == 0 and TARGET.maximum == 1:
+        return 0, 1
+    raise DeclarationError(
+        f"column '{TARGET.name}' is the target of a classifier: declare it kind='int' with minimum=0 and "
+        f"maximum=1, or kind='string' with allowed=(negative_label, positive_label)"
+    )
+
+
+NEGATIVE, POSITIVE = _labels()
+
+
+def is_positive(values: pd.Series | npt.ArrayLike) -> Matrix:
+    """1.0 where the target holds the positive label, else 0.0."""
+    return np.asarray(np.asarray(values) == POSITIVE, dtype=np.float64)
+
+
+def from_model_scale(z: Matrix) -> Matrix:
+    """The estimator's output already is a probability; clipping to [0, 1] only guards the
+    rounding of a graph (and is non-decreasing, so it keeps the monotone guarantees)."""
+    return np.asarray(np.clip(z, 0.0, 1.0))
+
+
+def estimate(estimator: Any, X: Matrix) -> Matrix:
+    """The positive label's probability, for any scikit-learn classifier."""
+    column = int(np.flatnonzero(estimator.classes_ == 1)[0])
+    return np.asarray(estimator.predict_proba(X)[:, column], dtype=np.float64)
+
+
+def check_target(part: str, rows: pd.DataFrame) -> None:
+    """Refuse a part that holds one class only: a classifier cannot learn, and AUC is undefined."""
+    positives = int(is_positive(rows[TARGET.name]).sum())
+    if positives in {0, len(rows)}:
+        only = POSITIVE if positives else NEGATIVE
+        raise ValueError(
+            f"the {part} part holds only {TARGET.name}={only} rows ({len(rows):,}): every part needs both "
+            f"{NEGATIVE} and {POSITIVE}; use more data or change the split settings"
+        )
+
+
+def fit_estimator(frame: pd.DataFrame, alpha: float) -> Any:
+    """The estimator, fitted under the features' monotonic constraints on labels 0 / 1. Swap it
+    here: any scikit-learn classifier with `predict_proba` that takes `monotonic_cst` (e.g.
+    HistGradientBoostingClassifier) works."""
+    X = build_features(columns_from_frame(frame))
+    return MonotonicLogisticRegression(monotonic_constraints(), alpha).fit(X, is_positive(frame[TARGET.name]))
+
+
+def calibration_error(y: Matrix, p: Matrix, bins: int = CALIBRATION_BINS) -> float:
+    """Expected calibration error: over equal-width probability bins, the gap between the mean
+    predicted probability and the observed rate, weighted by the bin's share of rows."""
+    which = np.minimum((p * bins).astype(int), bins - 1)
+    count = np.bincount(which, minlength=bins)
+    gap = np.abs(np.bincount(which, p, bins) - np.bincount(which, y, bins))
+    return float(gap.sum() / max(count.sum(), 1))
+
+
+def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]:
+    """How good the probabilities are: log loss, Brier score, ROC AUC, PR AUC (average precision),
+    expected calibration error, and the observed and predicted positive rates."""
+    y, p = is_positive(actual), np.asarray(predicted, dtype=float)
+    clipped = np.clip(p, _EPSILON, 1 - _EPSILON)
+    both = 0 < y.sum() < len(y)
+    return {
+        "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log1p(-clipped))),
+        "brier": float(np.mean((p - y) ** 2)),
+        "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
+        "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
+        "ece": calibration_error(y, p),
+        "positive_rate": float(y.mean()),
+        "mean_probability": float(p.mean()),
+    }
+
+
+def baseline_predict(train: pd.DataFrame, rows: pd.DataFrame) -> npt.NDArray[np.float64]:
+    """The naive forecast to beat: the training rows' positive rate, for every row."""
+    return np.full(len(rows), is_positive(train[TARGET.name]).mean())
