@@ -26,9 +26,10 @@ $(STAMP): requirements-dev.txt
 	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	touch $@
 
-# On every core (pytest-xdist); a module's tests stay on one worker, so its bakes and installs are shared.
+# On every core (pytest-xdist); a module's tests stay on one worker, so its bakes and installs are
+# shared (each end-to-end variant is a group of its own: see tests/conftest.py).
 test: $(STAMP) ## Run the template test suite, all but the image test (PYTEST_ARGS=... to pass options)
-	$(BIN)/pytest -n auto --dist loadscope $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto --dist loadgroup $(PYTEST_ARGS)
 
 test-image: $(STAMP) ## Build the generated Dockerfile with buildah and serve it (root, buildah, podman)
 	$(BIN)/pytest -m image $(PYTEST_ARGS)

@@ -75,10 +75,18 @@ def select_task(project: Path, task: str) -> list[str]:
     tasks = project / TASKS_DIR
     chosen = tasks / task
     if not chosen.is_dir():
-        available = ", ".join(sorted(p.name for p in tasks.iterdir() if p.is_dir())) if tasks.is_dir() else "none"
+        available = (
+            ", ".join(sorted(p.name for p in tasks.iterdir() if p.is_dir()))
+            if tasks.is_dir()
+            else "none"
+        )
         raise ValueError(f"unknown task {task!r}; expected one of {available}")
     files = sorted(path for path in chosen.rglob("*") if path.is_file())
-    clashes = [str(path.relative_to(chosen)) for path in files if (project / path.relative_to(chosen)).exists()]
+    clashes = [
+        str(path.relative_to(chosen))
+        for path in files
+        if (project / path.relative_to(chosen)).exists()
+    ]
     if clashes:
         raise FileExistsError(f"task {task!r} would replace shared files: {', '.join(clashes)}")
     for path in files:

@@ -58,6 +58,21 @@ CHOICES: dict[str, list[str]] = {
 DEFAULT_CHOICES: dict[str, str] = {key: values[0] for key, values in CHOICES.items()}
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Group the tests for `--dist loadgroup` (make test): a module's tests run on one worker,
+    so its bakes and installs are shared, except that each variant of an installed project
+    (a module-scoped fixture parameter, e.g. the end-to-end `installed`) is a group of its own:
+    the variants' installs are independent and run on different workers."""
+    for item in items:
+        if item.get_closest_marker("xdist_group") is not None:
+            continue
+        callspec = getattr(item, "callspec", None)
+        variant = callspec.params.get("installed") if callspec is not None else None
+        module = item.nodeid.split("::", 1)[0]
+        name = module if variant is None else f"{module}[{variant}]"
+        item.add_marker(pytest.mark.xdist_group(name=name))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

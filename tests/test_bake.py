@@ -50,8 +50,8 @@ CI_PATHS: dict[str, tuple[str, ...]] = {
 
 # ---------------------------------------------------------------------------------------
 # The complete file list of a default bake (ci_provider=github, license=MIT), as relative
-# POSIX paths, plus what each CI provider adds. Nothing is excluded: a new or missing file
-# must be a deliberate change to these constants.
+# POSIX paths: the shared files, the task's own, and what each CI provider adds. Nothing is
+# excluded: a new or missing file must be a deliberate change to these constants.
 EXPECTED_FILES: frozenset[str] = frozenset(
     {
         ".dockerignore",
@@ -62,7 +62,6 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "Makefile",
         "README.md",
         "artifacts/.gitkeep",
-        "data/sample/demand.csv",
         "pyproject.toml",
         "requirements-build.txt",
         "requirements-dev.txt",
@@ -78,16 +77,10 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/contract.py",
         "src/demand_model/data.py",
         "src/demand_model/artifact.py",
-        "src/demand_model/estimator.py",
-        "src/demand_model/features.py",
         "src/demand_model/messages.py",
         "src/demand_model/model.py",
-        "src/demand_model/onnx_export.py",
-        "src/demand_model/postprocess.py",
         "src/demand_model/py.typed",
-        "src/demand_model/schema.py",
         "src/demand_model/serve.py",
-        "src/demand_model/synthetic.py",
         "src/demand_model/guards.py",
         "src/demand_model/tables.py",
         "src/demand_model/telemetry.py",
@@ -99,14 +92,34 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "tests/test_config.py",
         "tests/test_contract.py",
         "tests/test_data.py",
-        "tests/test_example.py",
         "tests/test_features.py",
         "tests/test_model.py",
         "tests/test_openapi.py",
-        "tests/test_postprocess.py",
         "tests/test_serve.py",
     }
 )
+#: The files a task swaps in (from the template's tasks/<task>/): the same paths in every
+#: task but its sample, and the template README lists them.
+TASK_MODULES = (
+    "task.mk",
+    "src/demand_model/estimator.py",
+    "src/demand_model/features.py",
+    "src/demand_model/objective.py",
+    "src/demand_model/onnx_export.py",
+    "src/demand_model/postprocess.py",
+    "src/demand_model/schema.py",
+    "src/demand_model/synthetic.py",
+    "src/demand_model/task_config.py",
+    "tests/test_example.py",
+    "tests/test_objective.py",
+    "tests/test_postprocess.py",
+)
+EXPECTED_TASK_FILES: dict[str, frozenset[str]] = {
+    "regression": frozenset({*TASK_MODULES, "data/sample/demand.csv"}),
+    "classification": frozenset({*TASK_MODULES, "data/sample/churn.csv"}),
+}
+#: Files rendered from a task's own template sections (templates/readme/<task>.md).
+TASK_RENDERED = frozenset({"README.md"})
 EXPECTED_CI_FILES: dict[str, frozenset[str]] = {
     "github": frozenset({".github/workflows/ci.yml", ".github/dependabot.yml"}),
     "gitlab": frozenset({".gitlab-ci.yml", "renovate.json"}),
@@ -335,17 +348,80 @@ def test_ruff_format(bake: Bake, variant: dict[str, str]) -> None:
 # --------------------------------------------------------------------------- complete file list
 
 
-@pytest.mark.parametrize("ci_provider", CHOICES["ci_provider"])
-def test_expected_file_set(bake: Bake, ci_provider: str) -> None:
-    project = bake(ci_provider=ci_provider)
-    expected = EXPECTED_FILES | EXPECTED_CI_FILES[ci_provider]
+@pytest.mark.parametrize(
+    ("task", "ci_provider"),
+    [(task, DEFAULT_CHOICES["ci_provider"]) for task in CHOICES["task"]]
+    + [(DEFAULT_CHOICES["task"], ci) for ci in CHOICES["ci_provider"][1:]],
+)
+def test_expected_file_set(bake: Bake, task: str, ci_provider: str) -> None:
+    project = bake(task=task, ci_provider=ci_provider, project_name="Demand Model")
+    expected = EXPECTED_FILES | EXPECTED_TASK_FILES[task] | EXPECTED_CI_FILES[ci_provider]
     actual = project_files(project)
     assert sorted(actual - expected) == [], "unexpected files"
     assert sorted(expected - actual) == [], "missing files"
+    assert not (project / "tasks").exists()
+
+
+def test_the_task_files_are_those_of_the_template() -> None:
+    for task, expected in EXPECTED_TASK_FILES.items():
+        root = TEMPLATE_PROJECT_DIR / "tasks" / task
+        found = {
+            str(path.relative_to(root)).replace("{{cookiecutter.module_name}}", "demand_model")
+            for path in root.rglob("*")
+            if path.is_file()
+        }
+        assert found == set(expected), task
+    assert sorted(p.name for p in (TEMPLATE_PROJECT_DIR / "tasks").iterdir()) == sorted(
+        CHOICES["task"]
+    )
+
+
+def test_the_tasks_differ_only_in_their_own_files(bake: Bake) -> None:
+    """Shared code exists once: two tasks' bakes (with the same names) differ in the files each
+    task swaps in and in the README's task sections, nowhere else."""
+    default, *others = CHOICES["task"]
+    reference = bake(project_name="Same Name")
+    for task in others:
+        project = bake(task=task, project_name="Same Name")
+        allowed = {
+            path.replace("demand_model", "same_name")
+            for path in EXPECTED_TASK_FILES[default] | EXPECTED_TASK_FILES[task] | TASK_RENDERED
+        }
+        differing = {
+            relative
+            for relative in project_files(reference) | project_files(project)
+            if not (reference / relative).is_file()
+            or not (project / relative).is_file()
+            or (reference / relative).read_bytes() != (project / relative).read_bytes()
+        }
+        assert sorted(differing - allowed) == [], f"task={task} changes shared files"
+        assert differing >= {"README.md", "src/same_name/postprocess.py"}
+
+
+def test_the_template_readme_lists_the_task_files() -> None:
+    readme = (TEMPLATE_DIR / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### What a task swaps in", 1)[1].split("\n#", 1)[0]
+    listed = set(re.findall(r"`([^`]+)`", section))
+    for path in TASK_MODULES:
+        assert path.replace("demand_model", "<module>") in listed, path
+    assert {"data/sample/", "README.md"} <= listed
+
+
+def test_the_default_bake_carries_nothing_of_the_other_tasks(bake: Bake) -> None:
+    """No file and no word of the classification example in a default project."""
+    project = bake()
+    words = re.compile(r"churn|logistic|classification|retention", re.IGNORECASE)
+    mentions = [
+        relative
+        for relative in sorted(project_files(project))
+        if words.search(relative) or words.search(read_text(project / relative) or "")
+    ]
+    assert mentions == []
 
 
 def test_defaults_are_first_choices() -> None:
     assert DEFAULT_CHOICES == {
+        "task": "regression",
         "python_version": "3.12",
         "ci_provider": "github",
         "license": "MIT",

@@ -382,6 +382,12 @@ ALL_CI_PATHS = {".github", ".gitlab-ci.yml", "renovate.json"}
 
 def make_fake_project(root: Path, licenses: list[str]) -> Path:
     project = root / "demand-model"
+    for task in CHOICES["task"]:
+        (project / "tasks" / task / "src" / "pkg").mkdir(parents=True)
+        (project / "tasks" / task / "src" / "pkg" / "schema.py").write_text(f"TASK = {task!r}\n")
+        (project / "tasks" / task / "task.mk").write_text(f"DECISION := {task}\n")
+    (project / "src" / "pkg").mkdir(parents=True)
+    (project / "src" / "pkg" / "model.py").write_text("shared\n")
     (project / ".github" / "workflows").mkdir(parents=True)
     (project / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
     (project / ".gitlab-ci.yml").write_text("stages: [test]\n")
@@ -427,6 +433,33 @@ def test_remove_unselected_ci_rejects_unknown_provider(
         post_hook.remove_unselected_ci(tmp_path, "jenkins")
 
 
+@pytest.mark.parametrize("task", CHOICES["task"])
+def test_select_task_moves_its_files_into_place(
+    post_hook: ModuleType, tmp_path: Path, task: str
+) -> None:
+    project = make_fake_project(tmp_path, [])
+    moved = post_hook.select_task(project, task)
+    assert sorted(moved) == ["src/pkg/schema.py", "task.mk"]
+    assert (project / "src" / "pkg" / "schema.py").read_text() == f"TASK = {task!r}\n"
+    assert (project / "task.mk").read_text() == f"DECISION := {task}\n"
+    assert (project / "src" / "pkg" / "model.py").read_text() == "shared\n"
+    assert not (project / "tasks").exists(), "the other tasks' files stay behind"
+
+
+def test_select_task_never_replaces_a_shared_file(post_hook: ModuleType, tmp_path: Path) -> None:
+    project = make_fake_project(tmp_path, [])
+    (project / "tasks" / "regression" / "src" / "pkg" / "model.py").write_text("task\n")
+    with pytest.raises(FileExistsError, match=r"would replace shared files: src/pkg/model\.py"):
+        post_hook.select_task(project, "regression")
+    assert (project / "src" / "pkg" / "model.py").read_text() == "shared\n"
+
+
+def test_select_task_rejects_an_unknown_task(post_hook: ModuleType, tmp_path: Path) -> None:
+    project = make_fake_project(tmp_path, [])
+    with pytest.raises(ValueError, match="unknown task 'ranking'; expected one of"):
+        post_hook.select_task(project, "ranking")
+
+
 @pytest.mark.parametrize("license_id", CHOICES["license"])
 def test_select_license(post_hook: ModuleType, tmp_path: Path, license_id: str) -> None:
     project = make_fake_project(tmp_path, CHOICES["license"])
@@ -459,8 +492,14 @@ def test_post_main(
     post_hook: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_fake_project(tmp_path, CHOICES["license"])
-    context = {"ci_provider": "gitlab", "license": "Apache-2.0", "project_slug": "demand-model"}
+    context = {
+        "task": "classification",
+        "ci_provider": "gitlab",
+        "license": "Apache-2.0",
+        "project_slug": "demand-model",
+    }
     assert post_hook.main(project, context) == 0
+    assert (project / "task.mk").read_text() == "DECISION := classification\n"
     assert (project / "LICENSE").read_text() == "Apache-2.0 text\n"
     assert not (project / ".github").exists()
     assert (project / ".gitlab-ci.yml").exists()
@@ -471,7 +510,8 @@ def test_post_main_reports_failure(
     post_hook: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     project = make_fake_project(tmp_path, ["MIT"])
-    assert post_hook.main(project, {"ci_provider": "none", "license": "WTFPL"}) == 1
+    context = {"task": "regression", "ci_provider": "none", "license": "WTFPL"}
+    assert post_hook.main(project, context) == 1
     assert capsys.readouterr().err.startswith("ERROR: post-generation step failed")
 
 

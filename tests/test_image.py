@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -34,6 +36,7 @@ from typing import Any
 
 import pytest
 from conftest import (
+    CHOICES,
     DEFAULT_CHOICES,
     Bake,
     bake_into,
@@ -168,13 +171,16 @@ class Project:
     venv: Path
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, engine: Engine) -> Project:
-    """A fresh default bake (written to: not the shared session bake) and its virtualenv."""
+@pytest.fixture(scope="module", params=CHOICES["task"])
+def project(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, engine: Engine
+) -> Project:
+    """A fresh bake of each task (written to: not the shared session bake) and its virtualenv.
+    The tasks share the Dockerfile and the pins, so the second build reuses the first's layers."""
     python = find_python(PYTHON_VERSION)
     if python is None:
         pytest.skip(f"no CPython {PYTHON_VERSION} to train the model with")
-    path = bake_into(tmp_path_factory.mktemp("image-bake"))
+    path = bake_into(tmp_path_factory.mktemp("image-bake"), task=request.param)
     slug = path.name
     module = slug.replace("-", "_")
     venv = make_venv(python, path)
@@ -394,9 +400,16 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
         )
         assert container.exec("python", "-c", load_onnx).strip() == "onnxruntime"
         (prediction,) = answer.body["predictions"]
-        assert prediction["product_id"] == record["product_id"]
-        assert prediction["units_sold"] >= 0
-        assert prediction["expected_units_sold"] >= 0
+        schema = http("GET", f"{container.url}/metadata").body["input_schema"]
+        ids = [column["name"] for column in schema if column["role"] == "id"]
+        assert {name: prediction[name] for name in ids} == {name: record[name] for name in ids}
+        numbers = [v for v in prediction.values() if isinstance(v, float)]
+        assert numbers, prediction
+        assert all(math.isfinite(v) for v in numbers), prediction
+        decision = re.search(r"^DECISION := (\S+)$", (project.path / "task.mk").read_text(), re.M)
+        assert decision, "task.mk names the decision command"
+        decided = http("POST", f"{container.url}/{decision[1]}", {"records": [record]})
+        assert decided.status == 200, decided.body
 
         # PID 1 is the server itself (exec-form CMD), and it is not root.
         status = container.exec("cat", "/proc/1/status")
