@@ -58,16 +58,20 @@ CHOICES: dict[str, list[str]] = {
 DEFAULT_CHOICES: dict[str, str] = {key: values[0] for key, values in CHOICES.items()}
 
 
+#: Module-scoped fixtures whose every parameter is a project installed on its own.
+VARIANT_FIXTURES = ("installed", "yours")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Group the tests for `--dist loadgroup` (make test): a module's tests run on one worker,
     so its bakes and installs are shared, except that each variant of an installed project
-    (a module-scoped fixture parameter, e.g. the end-to-end `installed`) is a group of its own:
-    the variants' installs are independent and run on different workers."""
+    (a parameter of a fixture in `VARIANT_FIXTURES`) is a group of its own: the variants'
+    installs are independent and run on different workers."""
     for item in items:
         if item.get_closest_marker("xdist_group") is not None:
             continue
-        callspec = getattr(item, "callspec", None)
-        variant = callspec.params.get("installed") if callspec is not None else None
+        params = item.callspec.params if hasattr(item, "callspec") else {}
+        variant = next((params[name] for name in VARIANT_FIXTURES if name in params), None)
         module = item.nodeid.split("::", 1)[0]
         name = module if variant is None else f"{module}[{variant}]"
         item.add_marker(pytest.mark.xdist_group(name=name))

@@ -1,11 +1,11 @@
 """Make it yours, proven: bring another dataset, replace only the documented files, and it all runs.
 
-The dataset and its three files live in tests/make_it_yours/ (weekly store sales: other names,
-another period, another target, other categories, one more input). The test bakes the default
-project, replaces exactly the files the generated README's "Make it yours" names, counts them,
-and runs what a user would: lint, type check, the project's own tests, the CLI, the server and
-the benchmark. A second bake swaps the regressor in `objective.fit_estimator` alone and runs the
-same.
+Each task has its dataset and its three files in tests/make_it_yours/<task>/ (weekly store
+sales for the regression; loan defaults, with text labels, for the classification). The test
+bakes the task's project, replaces exactly the files the generated README's "Make it yours"
+names, counts them, and runs what a user would: lint, type check, the project's own tests,
+the CLI, the server and the benchmark. A second regression bake swaps the regressor in
+`objective.fit_estimator` alone and runs the same.
 """
 
 from __future__ import annotations
@@ -13,23 +13,66 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import bake_into, call, find_python, make_env, run, serving, tool
+from conftest import CHOICES, bake_into, call, find_python, make_env, run, serving, tool
 from demo import example_request
 
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent / "make_it_yours"
-DATA = "data/weekly_sales.csv"
-#: The files "Make it yours" tells a user to edit, and their replacements here.
-DOCUMENTED = {
-    "src/demand_model/schema.py": "schema.py",
-    "src/demand_model/features.py": "features.py",
-    "config.toml": "config.toml",
-}
 PYTHON = "3.12"
+
+
+@dataclass(frozen=True)
+class Case:
+    """A task's other dataset and what its project must then answer with."""
+
+    task: str
+    data: str  # the dataset in HERE / task, copied to data/
+    record: frozenset[str]  # the fields of an example request
+    prediction: frozenset[str]  # the fields of a prediction
+    decision: frozenset[str]  # fields every decision has
+
+
+CASES = {
+    "regression": Case(
+        "regression",
+        "weekly_sales.csv",
+        frozenset({"week_start", "store", "region", "unit_price", "shelf_space_m2", "holiday"}),
+        frozenset({"store", "expected_quantity", "quantity", "revenue"}),
+        frozenset({"store", "recommended_price", "expected_revenue"}),
+    ),
+    "classification": Case(
+        "classification",
+        "loans.csv",
+        frozenset(
+            {
+                "application_id",
+                "applied_on",
+                "purpose",
+                "amount",
+                "annual_income",
+                "debt_to_income",
+                "years_employed",
+                "credit_lines",
+            }
+        ),
+        frozenset({"application_id", "defaulted_probability", "offer_incentive"}),
+        frozenset({"application_id", "value_at_risk", "expected_gain", "offer_incentive"}),
+    ),
+}
+
+
+def documented(module: str) -> dict[str, str]:
+    """The files "Make it yours" tells a user to edit, and their replacements in HERE / task."""
+    return {
+        f"src/{module}/schema.py": "schema.py",
+        f"src/{module}/features.py": "features.py",
+        "config.toml": "config.toml",
+    }
 
 
 def contents(project: Path) -> dict[str, bytes]:
@@ -48,79 +91,82 @@ def install(project: Path) -> Path:
     return project
 
 
-@pytest.fixture(scope="module")
-def yours(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[str]]:
-    """A default bake with the documented files replaced and the weekly data in data/; installed."""
-    project = bake_into(tmp_path_factory.mktemp("yours"))
+@dataclass(frozen=True)
+class Yours:
+    case: Case
+    project: Path
+    changed: set[str]
+
+
+@pytest.fixture(scope="module", params=sorted(CASES))
+def yours(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Yours:
+    """A bake of the task with the documented files replaced and the dataset in data/; installed."""
+    case = CASES[request.param]
+    project = bake_into(tmp_path_factory.mktemp("yours"), task=case.task)
     before = contents(project)
-    for target, source in DOCUMENTED.items():
-        shutil.copy(HERE / source, project / target)
-    shutil.copy(HERE / "weekly_sales.csv", project / DATA)
+    for target, source in documented(project.name.replace("-", "_")).items():
+        shutil.copy(HERE / case.task / source, project / target)
+    shutil.copy(HERE / case.task / case.data, project / "data" / case.data)
     after = contents(project)
-    changed = {name for name in after if after[name] != before.get(name)} - {DATA}
-    return install(project), changed
+    changed = {name for name in after if after[name] != before.get(name)} - {f"data/{case.data}"}
+    return Yours(case, install(project), changed)
 
 
-def test_only_the_documented_files_change(yours: tuple[Path, set[str]]) -> None:
-    _, changed = yours
-    assert changed == set(DOCUMENTED)
-    assert len(changed) <= 3
+def test_every_task_has_a_case() -> None:
+    assert sorted(CASES) == sorted(CHOICES["task"])
 
 
-def test_lint_type_check_and_the_projects_own_tests_pass(yours: tuple[Path, set[str]]) -> None:
-    project, _ = yours
-    result = run(["make", "lint", "typecheck", "test"], cwd=project, env=make_env(), timeout=900)
+def test_only_the_documented_files_change(yours: Yours) -> None:
+    assert yours.changed == set(documented(yours.project.name.replace("-", "_")))
+    assert len(yours.changed) <= 3
+
+
+def test_lint_type_check_and_the_projects_own_tests_pass(yours: Yours) -> None:
+    result = run(
+        ["make", "lint", "typecheck", "test"], cwd=yours.project, env=make_env(), timeout=900
+    )
     assert " passed" in result.stdout
     assert " failed" not in result.stdout
     assert "the example was replaced: delete tests/test_example.py" in result.stdout
 
 
-def test_the_cli_trains_scores_and_decides_on_the_new_data(yours: tuple[Path, set[str]]) -> None:
-    project, _ = yours
+def test_the_cli_trains_scores_and_decides_on_the_new_data(yours: Yours) -> None:
+    project, case = yours.project, yours.case
+    rows = len((HERE / case.task / case.data).read_text().splitlines()) - 1
     result = run(["make", "all"], cwd=project, env=make_env(), timeout=900)
-    assert "train: 1,560 rows" in result.stdout
-    assert "predict: 1,560 rows in, 1,560 scored, 0 rejected" in result.stdout
-    metrics = json.loads((project / "reports/metrics.json").read_text())["test"]
-    assert metrics["model"]["wape"] < metrics["baseline"]["wape"]
+    assert f"train: {rows:,} rows" in result.stdout
+    assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in result.stdout
+    found = re.search(r"test (\w+) ([\d.]+) vs baseline ([\d.]+)", result.stdout)
+    assert found, result.stdout
+    assert float(found[2]) < float(found[3]), found[0]
     scored = (project / "predictions/scored.csv").read_text().splitlines()[0].split(",")
-    assert {"week_start", "store", "expected_quantity", "quantity", "revenue"} <= set(scored)
-    prices = (project / "predictions/decisions.csv").read_text().splitlines()[0].split(",")
-    assert {"week_start", "store", "recommended_price", "expected_revenue"} <= set(prices)
+    assert case.prediction <= set(scored)
+    decided = (project / "predictions/decisions.csv").read_text().splitlines()[0].split(",")
+    assert case.decision <= set(decided)
 
 
-def test_the_server_answers_with_the_new_schema(yours: tuple[Path, set[str]]) -> None:
-    project, _ = yours
+def test_the_server_answers_with_the_new_schema(yours: Yours) -> None:
+    project, case = yours.project, yours.case
     if not (project / "artifacts/model.zip").exists():
         run(["make", "train"], cwd=project, env=make_env())
     body = example_request(project, make_env())
-    assert set(body["records"][0]) == {
-        "week_start",
-        "store",
-        "region",
-        "unit_price",
-        "shelf_space_m2",
-        "holiday",
-    }
+    assert set(body["records"][0]) == case.record
+    decision = re.search(r"^DECISION := (\S+)$", (project / "task.mk").read_text(), re.M)
+    assert decision
     with serving(project, project.name) as base:
         status, answer = call(f"{base}/predict", body)
         assert status == 200, answer
-        assert set(answer["predictions"][0]) == {
-            "store",
-            "expected_quantity",
-            "quantity",
-            "revenue",
-        }
-        status, answer = call(f"{base}/optimize", body)
+        assert set(answer["predictions"][0]) == case.prediction
+        status, answer = call(f"{base}/{decision[1]}", body)
         assert status == 200, answer
-        assert answer["decisions"][0]["store"] == body["records"][0]["store"]
+        assert case.decision <= set(answer["decisions"][0])
 
 
-def test_the_benchmark_runs_on_the_new_data(yours: tuple[Path, set[str]]) -> None:
-    project, _ = yours
+def test_the_benchmark_runs_on_the_new_data(yours: Yours) -> None:
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (apt-get install wrk): `make bench` needs it")
-    run(["make", "bench", "BENCH_ARGS=--quick"], cwd=project, env=make_env(), timeout=900)
-    report = json.loads((project / "reports/bench.json").read_text())
+    run(["make", "bench", "BENCH_ARGS=--quick"], cwd=yours.project, env=make_env(), timeout=900)
+    report = json.loads((yours.project / "reports/bench.json").read_text())
     assert report["online"]["predict"]["requests_per_s"] > 0
     assert report["decision"]["decide_evaluations_per_s"] > 0
 

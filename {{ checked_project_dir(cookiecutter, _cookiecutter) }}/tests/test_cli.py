@@ -90,6 +90,13 @@ def test_user_errors_are_one_clear_line(settings: Settings, sample_path: Path, t
     assert "error: no model artifact at" in error_line(result)
 
 
+def test_a_setting_out_of_range_is_one_line_naming_it(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}MIN_SPLIT_ROWS", "0")
+    line = error_line(runner.invoke(app, ["train"]))
+    assert f"setting min_split_rows = '0' ({ENV_PREFIX}MIN_SPLIT_ROWS or config.toml):" in line
+    assert "greater than or equal to 1" in line
+
+
 def test_long_errors_are_never_wrapped(settings: Settings, sample_path: Path, tmp_path: Path) -> None:
     deep = tmp_path / ("a-rather-long-folder-name-" * 4) / "p.csv"
     settings.artifact_path.unlink()

@@ -301,3 +301,11 @@ def read_table_typed(frame: pd.DataFrame, column: str, value: object, tmp_path: 
         return read_table(tmp_path / "t.csv")
     changed.to_parquet(tmp_path / "t.parquet")
     return read_table(tmp_path / "t.parquet")
+
+
+def test_a_nullable_int_column_keeps_whole_numbers_and_missing_values() -> None:
+    counts = Column("count", "int", "A count, if known.", nullable=True, minimum=0)
+    typed = validate(pd.DataFrame({"count": ["3", "", "0"]}, index=[2, 3, 4]), (counts,))
+    assert str(typed["count"].dtype) == "Int64"
+    assert typed["count"].tolist()[0::2] == [3, 0]
+    assert typed["count"].isna().tolist() == [False, True, False]

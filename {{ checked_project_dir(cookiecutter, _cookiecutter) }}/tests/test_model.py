@@ -20,17 +20,19 @@ from {{ cookiecutter.module_name }}.artifact import (
     MAX_MEMBER_BYTES,
     ONNX_TOLERANCE,
     ArtifactError,
+    Backend,
     content_digest,
     load,
     save,
 )
 from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.data import Split
-from {{ cookiecutter.module_name }}.estimator import ESTIMATOR
+from {{ cookiecutter.module_name }}.estimator import ESTIMATOR, ONNX_INPUT, ONNX_OUTPUT
 from {{ cookiecutter.module_name }}.features import FEATURE_NAMES, build_features, monotonic_constraints
 from {{ cookiecutter.module_name }}.model import TrainedModel, evaluate, train
 from {{ cookiecutter.module_name }}.objective import SELECTION_METRIC
 from {{ cookiecutter.module_name }}.onnx_export import to_onnx
+from {{ cookiecutter.module_name }}.postprocess import UNAVAILABLE, Policy
 from {{ cookiecutter.module_name }}.schema import SCHEMA
 
 GRID = np.linspace(0.2, 5.0, 40)  # multiples of each value, far beyond the training range
@@ -101,6 +103,23 @@ def test_onnx_and_scikit_learn_agree(artifact: Path, sample: pd.DataFrame) -> No
         np.testing.assert_allclose(onnx.raw_predict(matrix), reference.raw_predict(matrix), rtol=0, atol=ONNX_TOLERANCE)
     columns = columns_from_frame(sample)
     np.testing.assert_allclose(onnx.predict(columns), reference.predict(columns), rtol=1e-9)
+
+
+@pytest.mark.parametrize("backend", ["numpy", "onnx"])
+def test_no_rows_score_to_no_rows_on_every_backend(
+    artifact: Path, sample: pd.DataFrame, policy: Policy, backend: Backend
+) -> None:
+    """A batch chunk whose rows were all rejected still goes through scoring: nothing may crash."""
+    model = load(artifact, backend=backend)
+    empty = columns_from_frame(sample.head(0))
+    assert model.predict(empty).shape == (0,)
+    outputs = [policy.score(model, empty), *([policy.decide(model, empty)] if UNAVAILABLE is None else [])]
+    for output in outputs:
+        assert {name: len(values) for name, values in output.items()} == dict.fromkeys(output, 0)
+    if model.session is not None:  # the graph itself, not only the short cut before it
+        width = len(FEATURE_NAMES)
+        [result] = model.session.run([ONNX_OUTPUT], {ONNX_INPUT: np.empty((0, width))})
+        assert result.shape[0] == 0
 
 
 def rewrite(

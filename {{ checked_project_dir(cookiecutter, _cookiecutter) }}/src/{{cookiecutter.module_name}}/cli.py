@@ -36,7 +36,7 @@ from . import __summary__
 from .artifact import ArtifactError, load, package, read_metadata
 from .batch import rejects_path, score_file
 from .columns import columns_from_frame
-from .config import Settings
+from .config import Settings, describe_invalid
 from .data import example_records, load_training_data, resample, split
 from .model import TrainedModel
 from .model import evaluate as evaluate_model
@@ -85,7 +85,9 @@ def _clean_errors() -> Iterator[None]:
     """Turn the errors a user can fix into one readable line and exit status 1."""
     try:
         yield
-    except (SchemaError, ArtifactError, FileNotFoundError, ValueError, pydantic.ValidationError) as error:
+    except pydantic.ValidationError as error:  # a setting out of range: name it, its value and the rule
+        _fail(describe_invalid(error), error)
+    except (SchemaError, ArtifactError, FileNotFoundError, ValueError) as error:
         _fail(str(error), error)
     except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
         where = str(written_path(Path(str(error.filename)))) if error.filename else ""

@@ -32,7 +32,12 @@ _DTYPES = {"date": "datetime64[D]", "string": "object", "float": "float64", "int
 
 def columns_from_frame(frame: pd.DataFrame) -> dict[str, npt.NDArray[Any]]:
     """View a validated frame (see `validation.validate`) as `Columns`."""
-    return {c.name: frame[c.name].to_numpy(dtype=_DTYPES[c.kind]) for c in SCHEMA.request}
+    return {
+        c.name: frame[c.name].to_numpy(dtype=_DTYPES[c.kind], na_value=np.nan)
+        if c.numeric
+        else frame[c.name].to_numpy(dtype=_DTYPES[c.kind])
+        for c in SCHEMA.request
+    }
 
 
 def columns_from_records(records: Sequence[Mapping[str, Any]]) -> dict[str, npt.NDArray[Any]]:

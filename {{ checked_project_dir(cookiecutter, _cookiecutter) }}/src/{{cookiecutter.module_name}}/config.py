@@ -15,7 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -97,6 +97,17 @@ class Settings(TaskSettings):
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"{config_file} cannot be read: {error}") from error
         return init_settings, env_settings, toml
+
+
+def describe_invalid(error: ValidationError) -> str:
+    """Settings that fail their checks as one line: each setting, the value given, where it can
+    be set, and what is allowed (pydantic's own message spans several lines per setting)."""
+    problems = []
+    for problem in error.errors():
+        name = ".".join(str(part) for part in problem["loc"])
+        where = f" ({ENV_PREFIX}{name.upper()} or config.toml)" if name else ""
+        problems.append(f"setting {name or 'value'} = {problem['input']!r}{where}: {problem['msg']}")
+    return "; ".join(problems)
 
 
 def _refuse_unknown_variables(fields: set[str]) -> None:

@@ -38,6 +38,8 @@ def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _json_value(value: Any) -> Any:
+    if value is pd.NA:  # a missing value of a nullable int column
+        return None
     if isinstance(value, pd.Timestamp):
         return value.date().isoformat()
     if isinstance(value, float) and np.isnan(value):

@@ -220,4 +220,6 @@ def _object_date(value: object) -> object:
 def _typed(parsed: pd.DataFrame, columns: tuple[Column, ...]) -> pd.DataFrame:
     """Give each column its canonical dtype; the rows must have passed every check."""
     dtypes = {"date": "datetime64[s]", "string": "str", "int": "int64", "float": "float64"}
-    return parsed.astype({column.name: dtypes[column.kind] for column in columns})
+    # A nullable int column holds missing values: pandas' nullable "Int64" keeps the others whole.
+    nullable_int = {c.name: "Int64" for c in columns if c.kind == "int" and c.nullable}
+    return parsed.astype({column.name: dtypes[column.kind] for column in columns} | nullable_int)

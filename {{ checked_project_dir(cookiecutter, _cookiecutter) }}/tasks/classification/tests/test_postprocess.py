@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from pydantic import ValidationError
 
 from {{ cookiecutter.module_name }}.columns import columns_from_frame
-from {{ cookiecutter.module_name }}.config import Settings
+from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings, describe_invalid
 from {{ cookiecutter.module_name }}.model import TrainedModel
 from {{ cookiecutter.module_name }}.postprocess import OFFER, PROBABILITY, Policy
 from {{ cookiecutter.module_name }}.schema import SCHEMA, VALUE
@@ -64,3 +65,23 @@ def test_a_free_certain_offer_is_always_made_and_a_useless_one_never(model: Trai
 def test_decision_settings_out_of_range_are_refused_naming_them(setting: str, value: float, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         Policy(**{setting: value})
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "allowed"),
+    [
+        ("INCENTIVE_COST", "-1", "greater than or equal to 0"),
+        ("ACCEPTANCE_RATE", "1.5", "less than or equal to 1"),
+        ("VALUE_HORIZON_MONTHS", "0", "greater than 0"),
+    ],
+)
+def test_decision_settings_from_the_environment_are_refused_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, allowed: str
+) -> None:
+    monkeypatch.setenv(f"{ENV_PREFIX}{variable}", value)
+    with pytest.raises(ValidationError) as caught:
+        Settings()
+    line = describe_invalid(caught.value)
+    assert f"setting {variable.lower()} = {value!r} ({ENV_PREFIX}{variable} or config.toml)" in line
+    assert allowed in line
+    assert "\n" not in line
