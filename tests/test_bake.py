@@ -74,6 +74,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/cli.py",
         "src/demand_model/columns.py",
         "src/demand_model/config.py",
+        "src/demand_model/constraints.py",
         "src/demand_model/contract.py",
         "src/demand_model/data.py",
         "src/demand_model/artifact.py",

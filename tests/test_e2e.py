@@ -10,10 +10,13 @@ the default Python, each task also runs the real CLI and a real HTTP server on 1
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import CHOICES, DEFAULT_CHOICES, Bake, call, find_python, make_env, run, serving
@@ -62,6 +65,81 @@ def test_generated_test_suite_passes(installed: Path) -> None:
     result = run(["make", "test", *options], cwd=installed, env=make_env(), timeout=900)
     assert " passed" in result.stdout
     assert " failed" not in result.stdout
+
+
+# Every metric of reports/bench.json, by section (all must be positive numbers).
+METRICS: dict[str, tuple[str, ...]] = {
+    "online": (
+        "predict.requests_per_s",
+        "predict.p50_ms",
+        "predict.p99_ms",
+        "noop.requests_per_s",
+        "noop.p50_ms",
+        "noop.p99_ms",
+        "ratio",
+        "p99_over_p50",
+    ),
+    "batch": (
+        "predict_rows_per_s",
+        "io_floor_rows_per_s",
+        "ratio",
+        "peak_rss_mb",
+        "large_peak_rss_mb",
+        "rss_ratio",
+    ),
+    "decision": ("decide_evaluations_per_s", "raw_predict_evaluations_per_s", "ratio"),
+}
+
+
+def numbers(value: object, prefix: str = "") -> Iterator[tuple[str, float]]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from numbers(item, f"{prefix}.{key}" if prefix else key)
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        yield prefix, float(value)
+
+
+def test_quick_bench_measures_every_metric(installed: Path) -> None:
+    """`make bench` on a fresh project: it trains first, writes every metric and prints the table.
+
+    Benchmarks are not tests, so nothing here judges a number: the test checks that each metric
+    was measured (a positive, finite number), that each target got a verdict and that it exits 0.
+    """
+    if not on_default_python(installed):
+        pytest.skip("the benchmark runs once per task, on the default Python")
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (apt-get install wrk): `make bench` needs it")
+    project = installed
+    assert not (project / "artifacts/model.zip").exists(), "the bench runs before make all"
+    started = time.monotonic()
+    result = run(["make", "bench", "BENCH_ARGS=--quick"], cwd=project, env=make_env(), timeout=300)
+    elapsed = time.monotonic() - started
+    assert (project / "artifacts/model.zip").is_file(), "make bench trains when there is no model"
+
+    report: dict[str, Any] = json.loads((project / "reports/bench.json").read_text())
+    assert report["quick"] is True
+    for section, names in METRICS.items():
+        found = dict(numbers(report[section]))
+        assert set(names) <= set(found), (section, sorted(set(names) - set(found)))
+        for name, value in found.items():
+            assert math.isfinite(value), (section, name, value)
+            assert value > 0, (section, name, value)
+    assert len(report["targets"]) == 5
+    assert all(isinstance(check["pass"], bool) for check in report["targets"])
+
+    lines = result.stdout.splitlines()
+    first = next(i for i, line in enumerate(lines) if line.startswith("benchmark  measured"))
+    table = lines[first : first + 7]
+    assert [line.split()[0] for line in table if not line.startswith(" ")] == [
+        "benchmark",
+        "---------",
+        "online",
+        "batch",
+        "decision",
+    ]
+    assert sum(line.rstrip().endswith(("PASS", "MISS")) for line in table) == 5
+    assert "targets met" in result.stdout
+    print(f"make bench BENCH_ARGS=--quick: {elapsed:.0f}s")
 
 
 def test_make_all_trains_beats_the_baseline_scores_and_decides(installed: Path) -> None:

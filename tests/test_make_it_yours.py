@@ -4,13 +4,12 @@ Each task has its dataset and its three files in tests/make_it_yours/<task>/ (we
 sales for the regression; loan defaults, with text labels, for the classification). The test
 bakes the task's project, replaces exactly the files the generated README's "Make it yours"
 names, counts them, and runs what a user would: lint, type check, the project's own tests,
-the CLI, the server and the benchmark. A second regression bake swaps the regressor in
-`objective.fit_estimator` alone and runs the same.
+the CLI and the server (each task's benchmark runs in test_e2e). A second regression bake
+swaps the regressor in `objective.fit_estimator` alone and runs the same.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -160,15 +159,6 @@ def test_the_server_answers_with_the_new_schema(yours: Yours) -> None:
         status, answer = call(f"{base}/{decision[1]}", body)
         assert status == 200, answer
         assert case.decision <= set(answer["decisions"][0])
-
-
-def test_the_benchmark_runs_on_the_new_data(yours: Yours) -> None:
-    if shutil.which("wrk") is None:
-        pytest.skip("wrk is not installed (apt-get install wrk): `make bench` needs it")
-    run(["make", "bench", "BENCH_ARGS=--quick"], cwd=yours.project, env=make_env(), timeout=900)
-    report = json.loads((yours.project / "reports/bench.json").read_text())
-    assert report["online"]["predict"]["requests_per_s"] > 0
-    assert report["decision"]["decide_evaluations_per_s"] > 0
 
 
 HGB = (

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import skops.io
 from sklearn.linear_model import LinearRegression
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from {{ cookiecutter.module_name }}.artifact import (
     MAX_MEMBER_BYTES,
@@ -345,6 +346,17 @@ def test_the_same_data_and_settings_give_the_same_version(split_parts: Split, tm
     assert first == second
     assert other != first
     assert load(tmp_path / "b.zip").version == first
+
+
+@parametrize_with_checks([ESTIMATOR(), ESTIMATOR(alpha=1.0)])  # type: ignore[untyped-decorator]
+def test_the_estimator_is_a_proper_scikit_learn_estimator(estimator: Any, check: Any) -> None:
+    check(estimator)
+
+
+@pytest.mark.parametrize("alpha", [-1.0, float("nan"), "big"])
+def test_the_penalty_is_validated(alpha: Any) -> None:
+    with pytest.raises(ValueError, match="alpha"):
+        ESTIMATOR(alpha=alpha).fit(np.ones((4, 2)), [0, 1, 0, 1])
 
 
 def test_serving_never_imports_the_onnx_exporter(artifact: Path) -> None:

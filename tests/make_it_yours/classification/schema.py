@@ -21,9 +21,7 @@ SCHEMA = Schema(
             maximum=5,
             monotone=1,
         ),
-        Column(
-            "years_employed", "int", "Years with the current employer.", minimum=0, maximum=60, monotone=-1
-        ),
+        Column("years_employed", "int", "Years with the current employer.", minimum=0, maximum=60, monotone=-1),
         Column("credit_lines", "int", "Open credit lines, if known.", nullable=True, minimum=0, maximum=100),
         Column(
             "defaulted",

@@ -18,6 +18,10 @@ from .schema import SCHEMA
 
 Columns = Mapping[str, npt.NDArray[Any]]
 Matrix = npt.NDArray[np.float64]
+#: What post-processing returns: one array per output, one value per row.
+Outputs = dict[str, npt.NDArray[Any]]
+#: Each output's Python type and description: the API documents each field with them.
+OutputFields = dict[str, tuple[type, str]]
 
 
 def at_each(columns: Columns, name: str, values: Matrix) -> dict[str, npt.NDArray[Any]]:

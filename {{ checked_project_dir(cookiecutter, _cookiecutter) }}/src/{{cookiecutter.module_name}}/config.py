@@ -23,7 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from .task_config import TaskSettings
+from .contract import Period
+from .task_config import SAMPLE, TaskSettings
 
 ENV_PREFIX = "{{ cookiecutter.module_name | upper }}_"
 #: Variables with the prefix that are not settings themselves.
@@ -33,17 +34,21 @@ Penalty = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Settings(TaskSettings):
-    """Every knob of the project: the task's (`task_config`) and the shared ones below."""
+    """Every knob of the project: the shared ones below, and the task's (`task_config`)."""
 
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
-    # Where things live (`data_path`, the training data, is a task setting).
+    # Where things live.
+    data_path: Path = SAMPLE.data_path
     artifact_path: Path = Path("artifacts/model.zip")
     reports_dir: Path = Path("reports")
 
-    # The split. With a time column, it holds out the last periods (the task settings say how
-    # many); without one, seeded random fractions of the rows. `alphas` are the L2 penalties
-    # the validation part chooses among.
+    # The split. With a time column, the last `test_periods` periods (days, weeks, ...) are held
+    # out for the final report and the `validation_periods` before them choose the L2 penalty
+    # among `alphas`; without one, seeded random fractions of the rows are.
+    split_period: Period = SAMPLE.split_period
+    validation_periods: int = Field(default=SAMPLE.validation_periods, ge=1)
+    test_periods: int = Field(default=SAMPLE.test_periods, ge=1)
     validation_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     split_seed: int = 0

@@ -8,6 +8,7 @@ A declaration that breaks a rule is refused when it is imported, with one line n
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 Kind = Literal["date", "string", "float", "int"]
@@ -17,6 +18,17 @@ Kind = Literal["date", "string", "float", "int"]
 Role = Literal["id", "time", "target", "input"]
 #: The calendar periods a split by time can hold out.
 Period = Literal["day", "week", "month", "quarter", "year"]
+
+
+@dataclass(frozen=True)
+class Sample:
+    """Where a task's data is and how its time is split: the defaults of the settings of the
+    same names (`config.Settings`), declared with the task (`task_config.SAMPLE`)."""
+
+    data_path: Path
+    split_period: Period = "day"
+    validation_periods: int = 1
+    test_periods: int = 1
 
 
 class DeclarationError(ValueError):

@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
+from .columns import OutputFields
 from .contract import Column
-from .postprocess import DECISION, OutputFields, Policy, prediction_fields
+from .postprocess import DECISION, Policy, prediction_fields
 from .schema import SCHEMA
 from .validation import INPUT_COLUMNS, parse_date
 

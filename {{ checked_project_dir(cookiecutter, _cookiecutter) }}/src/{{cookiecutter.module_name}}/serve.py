@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __summary__, __version__
 from .artifact import ArtifactError, load
-from .columns import columns_from_records
+from .columns import Outputs, columns_from_records
 from .config import Settings
 from .guards import RequestGuard, parse_json
 from .messages import (
@@ -38,7 +38,7 @@ from .messages import (
     decision_response_model,
 )
 from .model import TrainedModel
-from .postprocess import DECISION, DECISION_HELP, UNAVAILABLE, Outputs, Policy
+from .postprocess import DECISION, DECISION_HELP, UNAVAILABLE, Policy
 from .telemetry import Metrics, RequestTelemetry
 
 logger = logging.getLogger(__name__)

@@ -4,14 +4,12 @@ metrics, the calibration error and the baseline."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from {{ cookiecutter.module_name }}.data import TARGET, Split, load_training_data
 from {{ cookiecutter.module_name }}.estimator import MonotonicLogisticRegression
@@ -55,17 +53,6 @@ def test_constraint_shape_and_classes_are_checked() -> None:
         MonotonicLogisticRegression(monotonic_cst=[-1]).fit(np.ones((4, 2)), [0, 1, 0, 1])
     with pytest.raises(ValueError, match="Only binary classification"):
         MonotonicLogisticRegression().fit(np.ones((3, 2)), [0, 1, 2])
-
-
-@parametrize_with_checks([MonotonicLogisticRegression(), MonotonicLogisticRegression(alpha=1.0)])  # type: ignore[untyped-decorator]
-def test_the_classifier_is_a_proper_scikit_learn_estimator(estimator: Any, check: Any) -> None:
-    check(estimator)
-
-
-@pytest.mark.parametrize("alpha", [-1.0, float("nan"), "big"])
-def test_the_penalty_is_validated(alpha: Any) -> None:
-    with pytest.raises(ValueError, match="alpha"):
-        MonotonicLogisticRegression(alpha=alpha).fit(np.ones((4, 2)), [0, 1, 0, 1])
 
 
 def test_the_unchecked_shortcut_equals_predict_proba(model: TrainedModel) -> None:

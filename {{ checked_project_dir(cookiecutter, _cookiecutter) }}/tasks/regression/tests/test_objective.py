@@ -3,12 +3,9 @@ metrics and the baseline."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from {{ cookiecutter.module_name }}.data import TARGET, Split
 from {{ cookiecutter.module_name }}.estimator import MonotonicLinearRegression
@@ -38,17 +35,6 @@ def test_constraints_hold_even_when_the_data_disagrees() -> None:
 def test_constraint_shape_is_checked() -> None:
     with pytest.raises(ValueError, match="monotonic_cst must hold 2 values"):
         MonotonicLinearRegression(monotonic_cst=[-1]).fit(np.ones((4, 2)), np.ones(4))
-
-
-@parametrize_with_checks([MonotonicLinearRegression(), MonotonicLinearRegression(alpha=1.0)])  # type: ignore[untyped-decorator]
-def test_the_regressor_is_a_proper_scikit_learn_estimator(estimator: Any, check: Any) -> None:
-    check(estimator)
-
-
-@pytest.mark.parametrize("alpha", [-1.0, float("nan"), "big"])
-def test_the_penalty_is_validated(alpha: Any) -> None:
-    with pytest.raises(ValueError, match="alpha"):
-        MonotonicLinearRegression(alpha=alpha).fit(np.ones((4, 2)), np.ones(4))
 
 
 def test_the_linear_shortcuts_equal_predict(model: TrainedModel) -> None:

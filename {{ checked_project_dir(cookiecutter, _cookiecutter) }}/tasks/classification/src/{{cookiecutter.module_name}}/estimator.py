@@ -10,19 +10,18 @@ scikit-learn's input checks (for one row, the checks cost more than the product)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from numbers import Real
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import minimize
+from scipy.optimize import Bounds, minimize
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils import Tags
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .constraints import SignConstrained
 
 Matrix = npt.NDArray[np.float64]
 #: Names of an ONNX graph's input (the feature matrix) and output (rows x 2: the probability of
@@ -30,23 +29,14 @@ Matrix = npt.NDArray[np.float64]
 ONNX_INPUT, ONNX_OUTPUT, ONNX_COLUMN = "features", "probabilities", 1
 
 
-class MonotonicLogisticRegression(ClassifierMixin, BaseEstimator):
+class MonotonicLogisticRegression(SignConstrained, ClassifierMixin, BaseEstimator):
     """Binary logistic regression, L2-penalized, with sign constraints on chosen coefficients.
 
-    `monotonic_cst` uses the convention of scikit-learn's gradient boosting: per feature, -1
-    forces a coefficient <= 0, 1 forces >= 0 and 0 leaves it free. `alpha` (>= 0) is the L2
-    penalty on the summed log loss (the intercept is not penalized); the fit is L-BFGS-B, which
-    takes the constraints as bounds.
+    The parameters are `SignConstrained`'s: `monotonic_cst` (per feature, -1 forces a
+    coefficient <= 0, 1 forces >= 0, 0 leaves it free) and `alpha`, the L2 penalty on the
+    summed log loss (the intercept is not penalized). The fit is L-BFGS-B, which takes the
+    constraints as bounds.
     """
-
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "monotonic_cst": ["array-like", None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-    }
-
-    def __init__(self, monotonic_cst: Sequence[int] | None = None, alpha: float = 0.0) -> None:
-        self.monotonic_cst = monotonic_cst
-        self.alpha = alpha
 
     def __sklearn_tags__(self) -> Tags:
         tags = super().__sklearn_tags__()
@@ -67,9 +57,7 @@ class MonotonicLogisticRegression(ClassifierMixin, BaseEstimator):
             )
         self.classes_ = classes
         n_features = features.shape[1]
-        cst = np.zeros(n_features) if self.monotonic_cst is None else np.asarray(self.monotonic_cst)
-        if cst.shape != (n_features,) or not np.isin(cst, (-1, 0, 1)).all():
-            raise ValueError(f"monotonic_cst must hold {n_features} values from (-1, 0, 1), got {cst.tolist()}")
+        lower, upper = self.coefficient_bounds(n_features)
         design = np.hstack([features, np.ones((len(features), 1))])
         positive = (labels == self.classes_[1]).astype(np.float64)
         penalty = np.append(np.full(n_features, float(self.alpha)), 0.0)
@@ -79,13 +67,12 @@ class MonotonicLogisticRegression(ClassifierMixin, BaseEstimator):
             value = np.logaddexp(0.0, z).sum() - positive @ z + 0.5 * penalty @ w**2
             return float(value), design.T @ (expit(z) - positive) + penalty * w
 
-        bounds = [(0.0 if c == 1 else None, 0.0 if c == -1 else None) for c in cst] + [(None, None)]
         result = minimize(
             loss,
             np.zeros(n_features + 1),
             jac=True,
             method="L-BFGS-B",
-            bounds=bounds,
+            bounds=Bounds(lower, upper),
             options={"maxiter": 2000, "gtol": 1e-8},
         )
         self.coef_: Matrix = result.x[None, :-1]  # (1, n_features), like LogisticRegression's

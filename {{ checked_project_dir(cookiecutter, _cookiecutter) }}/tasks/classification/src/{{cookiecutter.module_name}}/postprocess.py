@@ -17,12 +17,11 @@ so they always match what is computed here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .columns import Columns
+from .columns import Columns, OutputFields, Outputs
 from .config import Settings
 from .contract import DeclarationError
 from .data import TARGET
@@ -30,9 +29,6 @@ from .model import TrainedModel
 from .objective import POSITIVE
 from .schema import SCHEMA, VALUE
 
-Outputs = dict[str, npt.NDArray[Any]]
-#: An output's Python type and description: the API documents each field with them.
-OutputFields = dict[str, tuple[type, str]]
 PROBABILITY = f"{TARGET.name}_probability"
 OFFER = "offer_incentive"
 #: The decision's name: the command (`decide`) and the route (`POST /decide`).

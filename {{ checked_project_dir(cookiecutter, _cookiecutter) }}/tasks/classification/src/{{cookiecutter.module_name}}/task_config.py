@@ -1,4 +1,4 @@
-"""The settings that belong to the task: where its data is, how its time is split, and the
+"""The settings that belong to the task: where its sample is, how its time is split, and the
 business numbers of its decision (here, the retention offer's cost, its acceptance rate and
 how many months of a customer's value are at risk).
 
@@ -13,19 +13,15 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from .contract import Period
+from .contract import Sample
+
+#: The example's data and how its time is split: the defaults of `data_path`, `split_period`,
+#: `validation_periods` and `test_periods` (see `config.Settings`).
+SAMPLE = Sample(Path("data/sample/churn.csv"), split_period="month", validation_periods=4, test_periods=4)
 
 
 class TaskSettings(BaseSettings):
-    """The task's knobs; `config.Settings` adds the shared ones and says where values come from."""
-
-    data_path: Path = Path("data/sample/churn.csv")
-
-    # With a time column, the last `test_periods` periods (months, ...) are held out for the
-    # final report and the `validation_periods` before them choose the L2 penalty.
-    split_period: Period = "month"
-    validation_periods: int = Field(default=4, ge=1)
-    test_periods: int = Field(default=4, ge=1)
+    """The decision's knobs; `config.Settings` adds the shared ones and says where values come from."""
 
     # The retention decision: offer the incentive when p(churn) x value at risk x acceptance
     # rate exceeds its cost. The value at risk is the schema's VALUE column (monthly charge)

@@ -11,15 +11,15 @@ Code that uses them falls back to `predict` for a regressor without them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from numbers import Real
-from typing import Any, ClassVar, Self
+from typing import Self
 
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import lsq_linear
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .constraints import SignConstrained
 
 Matrix = npt.NDArray[np.float64]
 #: Names of an ONNX graph's input (the feature matrix) and output (rows x 1), and the output's
@@ -27,35 +27,22 @@ Matrix = npt.NDArray[np.float64]
 ONNX_INPUT, ONNX_OUTPUT, ONNX_COLUMN = "features", "prediction", 0
 
 
-class MonotonicLinearRegression(RegressorMixin, BaseEstimator):
+class MonotonicLinearRegression(SignConstrained, RegressorMixin, BaseEstimator):
     """Ridge-regularized least squares with sign constraints on chosen coefficients.
 
-    `monotonic_cst` uses the convention of scikit-learn's gradient boosting: per feature,
-    -1 forces a coefficient <= 0, 1 forces >= 0 and 0 leaves it free. `alpha` (>= 0) is the L2
-    penalty (the intercept is not penalized).
+    The parameters are `SignConstrained`'s: `monotonic_cst` (per feature, -1 forces a
+    coefficient <= 0, 1 forces >= 0, 0 leaves it free) and `alpha`, the L2 penalty (the
+    intercept is not penalized). The fit is bounded least squares (`scipy.optimize.lsq_linear`).
     """
-
-    _parameter_constraints: ClassVar[dict[str, list[Any]]] = {
-        "monotonic_cst": ["array-like", None],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-    }
-
-    def __init__(self, monotonic_cst: Sequence[int] | None = None, alpha: float = 0.0) -> None:
-        self.monotonic_cst = monotonic_cst
-        self.alpha = alpha
 
     def fit(self, X: npt.ArrayLike, y: npt.ArrayLike) -> Self:
         self._validate_params()  # `alpha` against `_parameter_constraints`, as scikit-learn's own do
         features, targets = validate_data(self, X, y, y_numeric=True)
         n_features = features.shape[1]
-        cst = np.zeros(n_features) if self.monotonic_cst is None else np.asarray(self.monotonic_cst)
-        if cst.shape != (n_features,) or not np.isin(cst, (-1, 0, 1)).all():
-            raise ValueError(f"monotonic_cst must hold {n_features} values from (-1, 0, 1), got {cst.tolist()}")
+        lower, upper = self.coefficient_bounds(n_features)
         # Append the intercept column, and rows sqrt(alpha) * I for the ridge penalty.
         design = np.hstack([features, np.ones((len(features), 1))])
         penalty = np.hstack([np.sqrt(self.alpha) * np.eye(n_features), np.zeros((n_features, 1))])
-        lower = np.append(np.where(cst == 1, 0.0, -np.inf), -np.inf)
-        upper = np.append(np.where(cst == -1, 0.0, np.inf), np.inf)
         result = lsq_linear(
             np.vstack([design, penalty]), np.concatenate([targets, np.zeros(n_features)]), bounds=(lower, upper)
         )

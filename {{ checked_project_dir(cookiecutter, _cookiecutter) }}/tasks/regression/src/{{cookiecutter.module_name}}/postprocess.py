@@ -12,22 +12,18 @@ for a count), and `revenue` needs a price column. The API's response models are 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from . import features, objective
-from .columns import Columns, Matrix, at_each
+from .columns import Columns, Matrix, OutputFields, Outputs, at_each
 from .config import Settings
 from .data import TARGET
 from .features import FEATURE_NAMES, build_features
 from .model import TrainedModel
 from .schema import SCHEMA
 
-Outputs = dict[str, npt.NDArray[Any]]
-#: An output's Python type and description: the API documents each field with them.
-OutputFields = dict[str, tuple[type, str]]
 EXPECTED = f"expected_{TARGET.name}"
 #: The decision's name: the command (`optimize`) and the route (`POST /optimize`).
 DECISION = "optimize"

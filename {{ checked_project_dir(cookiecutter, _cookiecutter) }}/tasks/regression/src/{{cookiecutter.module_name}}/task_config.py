@@ -1,4 +1,4 @@
-"""The settings that belong to the task: where its data is, how its time is split, and the
+"""The settings that belong to the task: where its sample is, how its time is split, and the
 business numbers of its decision (here, the price optimizer's grid and unit cost).
 
 `config.Settings` inherits them, so they are set like every other setting (environment,
@@ -12,19 +12,15 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings
 
-from .contract import Period
+from .contract import Sample
+
+#: The example's data and how its time is split: the defaults of `data_path`, `split_period`,
+#: `validation_periods` and `test_periods` (see `config.Settings`).
+SAMPLE = Sample(Path("data/sample/demand.csv"), split_period="day", validation_periods=56, test_periods=56)
 
 
 class TaskSettings(BaseSettings):
-    """The task's knobs; `config.Settings` adds the shared ones and says where values come from."""
-
-    data_path: Path = Path("data/sample/demand.csv")
-
-    # With a time column, the last `test_periods` periods (days, weeks, ...) are held out for
-    # the final report and the `validation_periods` before them choose the L2 penalty.
-    split_period: Period = "day"
-    validation_periods: int = Field(default=56, ge=1)
-    test_periods: int = Field(default=56, ge=1)
+    """The decision's knobs; `config.Settings` adds the shared ones and says where values come from."""
 
     # Price optimization: `price_points` candidate prices from `price_min_ratio` to
     # `price_max_ratio` times the current price (the bounds on a change), plus the current one.
