@@ -53,6 +53,7 @@ def bake_default(workdir: Path) -> Path:
     for name in ("cookiecutter.json", "prodml_checks.py", "reserved_names.json"):
         shutil.copy2(TEMPLATE_DIR / name, template)
     shutil.copytree(TEMPLATE_DIR / "hooks", template / "hooks", ignore=IGNORED)
+    shutil.copytree(TEMPLATE_DIR / "templates", template / "templates", ignore=IGNORED)
     shutil.copytree(TEMPLATE_DIR / PROJECT_TEMPLATE, template / PROJECT_TEMPLATE, ignore=IGNORED)
     # Keep cookiecutter away from the user's config and replay directory.
     config = workdir / "cookiecutter-config.yaml"
