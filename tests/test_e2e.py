@@ -87,7 +87,7 @@ METRICS: dict[str, tuple[str, ...]] = {
         "large_peak_rss_mb",
         "rss_ratio",
     ),
-    "decision": ("decide_evaluations_per_s", "raw_predict_evaluations_per_s", "ratio"),
+    "decision": ("decide_evaluations_per_s", "floor_evaluations_per_s", "ratio"),
 }
 
 
