@@ -37,6 +37,7 @@ from typing import Any
 import pytest
 from conftest import (
     CHOICES,
+    COOKIECUTTER_JSON,
     DEFAULT_CHOICES,
     Bake,
     bake_into,
@@ -51,6 +52,8 @@ pytestmark = [pytest.mark.image, pytest.mark.slow]
 
 BASE_IMAGE_SCRIPT = Path(__file__).resolve().parent / "image" / "build-base-image.sh"
 PYTHON_VERSION = DEFAULT_CHOICES["python_version"]
+#: Every task's image is baked under the default task's project name (see `project`).
+DEFAULT_PROJECT_NAME: str = COOKIECUTTER_JSON["_example_name"][DEFAULT_CHOICES["task"]]
 CONTAINER_PORT = 8000  # the Dockerfile's default <MODULE>_PORT
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 HEALTH_TIMEOUT = 120.0  # seconds for a started container to answer /health
@@ -176,11 +179,14 @@ def project(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, engine: Engine
 ) -> Project:
     """A fresh bake of each task (written to: not the shared session bake) and its virtualenv.
-    The tasks share the Dockerfile and the pins, so the second build reuses the first's layers."""
+    The tasks share the Dockerfile and the pins; with one project name, their pins files are
+    the same bytes too (they name the project), so the second task's build reuses the first's
+    dependency layers."""
     python = find_python(PYTHON_VERSION)
     if python is None:
         pytest.skip(f"no CPython {PYTHON_VERSION} to train the model with")
-    path = bake_into(tmp_path_factory.mktemp("image-bake"), task=request.param)
+    workdir = tmp_path_factory.mktemp("image-bake")
+    path = bake_into(workdir, task=request.param, project_name=DEFAULT_PROJECT_NAME)
     slug = path.name
     module = slug.replace("-", "_")
     venv = make_venv(python, path)
