@@ -1,7 +1,7 @@
 """Typed settings with defaults that work out of the box.
 
 Precedence, highest first: arguments in code, environment variables
-(`{{ cookiecutter.module_name | upper }}_<FIELD>`, e.g. `{{ cookiecutter.module_name | upper }}_TEST_DAYS=28`), the TOML
+(`{{ cookiecutter.module_name | upper }}_<FIELD>`, e.g. `{{ cookiecutter.module_name | upper }}_TEST_PERIODS=8`), the TOML
 config file (`config.toml` in the working directory, or the path in
 `{{ cookiecutter.module_name | upper }}_CONFIG_FILE`), then the defaults below. Relative paths are
 relative to the working directory, which is the project root for every `make` target.
@@ -71,8 +71,8 @@ class Settings(TaskSettings):
     keep_alive_seconds: int = Field(default=5, ge=1, le=300)
     log_level: str = "INFO"
     batch_chunk_rows: int = Field(default=100_000, ge=1)
-    # What computes predictions: "numpy" (the regressor itself), "onnx" (its ONNX graph on
-    # onnxruntime) or "auto": NumPy for a linear regressor, where it is faster, onnxruntime otherwise.
+    # What computes predictions: "numpy" (the estimator itself), "onnx" (its ONNX graph on
+    # onnxruntime) or "auto": NumPy for a linear model, where it is faster, onnxruntime otherwise.
     inference_backend: Literal["auto", "numpy", "onnx"] = "auto"
     # Sign artifacts when training and require the signature when loading (HMAC-SHA256).
     # Only a key protects against a deliberately forged artifact; see the README.
