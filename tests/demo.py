@@ -1,4 +1,4 @@
-"""`make demo`: bake the default project, install, train, score, serve, and show a real prediction.
+"""`make demo`: bake the default project, install, train, score, decide, serve, show a prediction.
 
 Everything happens in `.demo/` at the template root (recreated each run), so the result can be
 inspected afterwards: `cd .demo/demand-model && make help`.
@@ -128,6 +128,7 @@ def main() -> None:
     step("install", ["make", "install"], project, env)
     step("train", ["make", "train"], project, env)
     step("batch score", ["make", "predict"], project, env)
+    step("decide", ["make", "decide"], project, env)
     serve_and_predict(project, env)
     print(
         f"\nDone in {time.perf_counter() - started:.0f}s."
