@@ -240,6 +240,21 @@ def run(
     return result
 
 
+def decision_command(project: Path) -> str:
+    """The baked task's decision command (`optimize`, `decide`), as its task.mk names it."""
+    found = re.search(r"^DECISION := (\S+)$", (project / "task.mk").read_text(), re.M)
+    assert found, f"{project / 'task.mk'} names no DECISION"
+    return found[1]
+
+
+def headline(stdout: str) -> tuple[str, float, float]:
+    """The selection metric of `train` or `evaluate` output: its name, the model's value and
+    the baseline's ("test wape 0.234 vs baseline 0.508")."""
+    found = re.search(r"(\w+) ([\d.]+) vs baseline ([\d.]+)", stdout)
+    assert found, stdout
+    return found[1], float(found[2]), float(found[3])
+
+
 def make_env() -> dict[str, str]:
     """The user's environment, with the template venv's `uv` on PATH (the Makefile prefers it)."""
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}

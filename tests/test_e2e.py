@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,7 +18,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CHOICES, DEFAULT_CHOICES, Bake, call, find_python, make_env, run, serving
+from conftest import (
+    CHOICES,
+    DEFAULT_CHOICES,
+    Bake,
+    call,
+    decision_command,
+    find_python,
+    headline,
+    make_env,
+    run,
+    serving,
+)
 from demo import example_request
 
 pytestmark = pytest.mark.slow
@@ -148,22 +158,13 @@ def test_make_all_trains_beats_the_baseline_scores_and_decides(installed: Path) 
     rows = len(sample.read_text().splitlines()) - 1
     assert f"train: {rows:,} rows" in result.stdout
     assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in result.stdout
-    found = re.search(r"test (\w+) ([\d.]+) vs baseline ([\d.]+)", result.stdout)
-    assert found, result.stdout
-    metric, model, baseline = found[1], float(found[2]), float(found[3])
+    metric, model, baseline = headline(result.stdout)
     assert model < 0.9 * baseline, f"{metric}: {model} vs baseline {baseline}"
     metrics = json.loads((installed / "reports/metrics.json").read_text())["test"]
     assert metrics["model"][metric] == pytest.approx(model, abs=5e-4)
     assert (installed / "artifacts/model.zip").is_file()
     decisions = (installed / "predictions/decisions.csv").read_text().splitlines()
     assert len(decisions) == rows + 1
-
-
-def decision_command(project: Path) -> str:
-    """The task's decision command, as its Makefile names it (task.mk)."""
-    found = re.search(r"^DECISION := (\S+)$", (project / "task.mk").read_text(), re.M)
-    assert found
-    return found[1]
 
 
 @pytest.fixture

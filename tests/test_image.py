@@ -21,7 +21,6 @@ import contextlib
 import json
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from conftest import (
     DEFAULT_CHOICES,
     Bake,
     bake_into,
+    decision_command,
     find_python,
     make_venv,
     run,
@@ -412,9 +412,9 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
         numbers = [v for v in prediction.values() if isinstance(v, float)]
         assert numbers, prediction
         assert all(math.isfinite(v) for v in numbers), prediction
-        decision = re.search(r"^DECISION := (\S+)$", (project.path / "task.mk").read_text(), re.M)
-        assert decision, "task.mk names the decision command"
-        decided = http("POST", f"{container.url}/{decision[1]}", {"records": [record]})
+        decided = http(
+            "POST", f"{container.url}/{decision_command(project.path)}", {"records": [record]}
+        )
         assert decided.status == 200, decided.body
 
         # PID 1 is the server itself (exec-form CMD), and it is not root.

@@ -16,7 +16,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import CHOICES, bake_into, call, find_python, make_env, run, serving, tool
+from conftest import (
+    CHOICES,
+    bake_into,
+    call,
+    decision_command,
+    find_python,
+    headline,
+    make_env,
+    run,
+    serving,
+    tool,
+)
 from demo import example_request
 
 pytestmark = pytest.mark.slow
@@ -135,9 +146,8 @@ def test_the_cli_trains_scores_and_decides_on_the_new_data(yours: Yours) -> None
     result = run(["make", "all"], cwd=project, env=make_env(), timeout=900)
     assert f"train: {rows:,} rows" in result.stdout
     assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in result.stdout
-    found = re.search(r"test (\w+) ([\d.]+) vs baseline ([\d.]+)", result.stdout)
-    assert found, result.stdout
-    assert float(found[2]) < float(found[3]), found[0]
+    metric, model, baseline = headline(result.stdout)
+    assert model < baseline, f"{metric}: {model} vs baseline {baseline}"
     scored = (project / "predictions/scored.csv").read_text().splitlines()[0].split(",")
     assert case.prediction <= set(scored)
     decided = (project / "predictions/decisions.csv").read_text().splitlines()[0].split(",")
@@ -150,13 +160,11 @@ def test_the_server_answers_with_the_new_schema(yours: Yours) -> None:
         run(["make", "train"], cwd=project, env=make_env())
     body = example_request(project, make_env())
     assert set(body["records"][0]) == case.record
-    decision = re.search(r"^DECISION := (\S+)$", (project / "task.mk").read_text(), re.M)
-    assert decision
     with serving(project, project.name) as base:
         status, answer = call(f"{base}/predict", body)
         assert status == 200, answer
         assert set(answer["predictions"][0]) == case.prediction
-        status, answer = call(f"{base}/{decision[1]}", body)
+        status, answer = call(f"{base}/{decision_command(project)}", body)
         assert status == 200, answer
         assert case.decision <= set(answer["decisions"][0])
 

@@ -26,9 +26,9 @@ class Sample:
     same names (`config.Settings`), declared with the task (`task_config.SAMPLE`)."""
 
     data_path: Path
-    split_period: Period = "day"
-    validation_periods: int = 1
-    test_periods: int = 1
+    split_period: Period
+    validation_periods: int
+    test_periods: int
 
 
 class DeclarationError(ValueError):

@@ -19,7 +19,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import numpy.typing as npt
 
 from .columns import Columns, OutputFields, Outputs
 from .config import Settings
@@ -78,29 +77,23 @@ class Policy:
         """Model evaluations one decision takes: the benchmark's measure of work."""
         return 1
 
-    def gains(self, columns: Columns, probability: npt.NDArray[np.float64]) -> dict[str, npt.NDArray[np.float64]]:
-        """Per row: the value at risk and the expected gain of offering (negative: do not offer)."""
-        at_risk = np.asarray(columns[VALUE], dtype=np.float64) * self.value_horizon_months
-        return {"value_at_risk": at_risk, "gain": probability * at_risk * self.acceptance_rate - self.incentive_cost}
-
     def score(self, model: TrainedModel, columns: Columns) -> Outputs:
-        """The probability and the decision of each row of a batch (one row works the same way)."""
-        probability = model.predict(columns)
-        outputs: Outputs = {c.name: columns[c.name] for c in SCHEMA.ids}
-        outputs[PROBABILITY] = np.round(probability, 4)
-        outputs[OFFER] = self.gains(columns, probability)["gain"] > 0
-        return outputs
+        """The probability and the decision of each row of a batch (one row works the same way):
+        `decide`'s outputs without its arithmetic."""
+        decisions = self.decide(model, columns)
+        return {name: decisions[name] for name in (*(c.name for c in SCHEMA.ids), PROBABILITY, OFFER)}
 
     def decide(self, model: TrainedModel, columns: Columns) -> Outputs:
         """The decision of each row with its arithmetic: value at risk, expected gain, offer or not."""
         probability = model.predict(columns)
-        gains = self.gains(columns, probability)
+        at_risk = np.asarray(columns[VALUE], dtype=np.float64) * self.value_horizon_months
+        gain = probability * at_risk * self.acceptance_rate - self.incentive_cost  # negative: do not offer
         outputs: Outputs = {c.name: columns[c.name] for c in SCHEMA.ids}
         outputs |= {
             PROBABILITY: np.round(probability, 4),
-            "value_at_risk": np.round(gains["value_at_risk"], 2),
-            "expected_gain": np.round(gains["gain"], 2),
-            OFFER: gains["gain"] > 0,
+            "value_at_risk": np.round(at_risk, 2),
+            "expected_gain": np.round(gain, 2),
+            OFFER: gain > 0,
         }
         return outputs
 
