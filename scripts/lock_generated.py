@@ -1,21 +1,22 @@
-"""Regenerate the hashed pins of the generated project (`make lock-generated`).
+"""Regenerate the generated project's uv.lock (`make lock-generated`).
 
-    python scripts/lock_generated.py [--upgrade]   # rewrite the pins in the template
-    python scripts/lock_generated.py --check       # fail when they no longer match pyproject.toml
+    python scripts/lock_generated.py [--upgrade]   # update the lock in the template
+    python scripts/lock_generated.py --check       # fail when it no longer matches pyproject.toml
 
-The pins are compiled from a *baked* project, because the template's pyproject.toml is a Jinja
-template that uv cannot read. The script
+The lock is made in a *baked* project, because the template's pyproject.toml is a Jinja template
+that uv cannot read. The script
 
 1. copies the template (cookiecutter.json, the answer checks, hooks/ and the project directory,
-   without caches) to a temporary directory and bakes it with the default answers;
-2. runs the baked project's own ``scripts/lock.py`` there (the same code as ``make lock`` in a
-   generated project), with the current pins as preferences;
-3. writes requirements.txt, requirements-dev.txt and requirements-build.txt back into the
-   template, with the baked project name in uv's ``# via <name> (pyproject.toml)`` comments
-   replaced by ``{{ cookiecutter.project_slug }}``, and the pre-commit hook versions updated to
-   the new pins;
+   without caches) to a temporary directory and bakes it with the default answers, where the
+   template's uv.lock renders with the baked project's name and version;
+2. runs `uv lock` there (`uv lock --check`, `uv lock --upgrade`): the rendered lock is the
+   starting point, so only what pyproject.toml asks for changes;
+3. writes uv.lock back into the template with the project's own entry (its name and version)
+   templated again;
 4. regenerates reserved_names.json from the new lock (``scripts/reserved_names.py``).
 
+Every Python the template offers shares the one lock: the generated pyproject.toml's
+requires-python is the lowest of them, and uv.lock resolves for that one and every newer one.
 Runs with the template's dev environment (cookiecutter and uv).
 """
 
@@ -35,12 +36,22 @@ from types import ModuleType
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_TEMPLATE = "{{ checked_project_dir(cookiecutter, _cookiecutter) }}"
-SLUG_PLACEHOLDER = "{{ cookiecutter.project_slug }}"
-LOCK_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-build.txt")
-PRE_COMMIT_CONFIG = ".pre-commit-config.yaml"
+LOCK = "uv.lock"
+# The project's own entry in uv.lock, as the template writes it.
+PROJECT_ENTRY = (
+    '[[package]]\nname = "{{ cookiecutter.project_slug }}"\n'
+    'version = "{{ cookiecutter.version }}"\nsource = { editable = "." }\n'
+)
 # Local state that must not be rendered (it may not even be text).
 IGNORED = shutil.ignore_patterns(
-    ".venv", "__pycache__", "*.py[cod]", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".coverage"
+    ".venv",
+    ".uv",
+    "__pycache__",
+    "*.py[cod]",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".coverage",
 )
 
 
@@ -69,7 +80,7 @@ def bake_default(workdir: Path) -> Path:
 
 
 def load_module(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location("baked_lock", path)
+    spec = importlib.util.spec_from_file_location(path.stem, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
@@ -78,22 +89,28 @@ def load_module(path: Path) -> ModuleType:
     return module
 
 
-def templated(text: str, slug: str) -> str:
-    """Lock file text with the baked project name in uv's annotations templated again."""
-    # uv writes "# via <name> (pyproject.toml)" or, for several sources, one "#   <name> (...)"
-    # line per source.
-    pattern = re.compile(rf"^(\s*#\s+(?:via\s+)?){re.escape(slug)}(?= \(pyproject\.toml\))", re.M)
-    result = pattern.sub(lambda match: match[1] + SLUG_PLACEHOLDER, text)
-    leftover = [line for line in result.splitlines() if slug in line]
+def templated(text: str, slug: str, version: str) -> str:
+    """The baked project's uv.lock with its own entry templated again."""
+    entry = PROJECT_ENTRY.replace("{{ cookiecutter.project_slug }}", slug).replace(
+        "{{ cookiecutter.version }}", version
+    )
+    if text.count(entry) != 1:
+        raise ValueError(f"{LOCK}: expected one entry for the project {slug} {version}")
+    result = text.replace(entry, PROJECT_ENTRY)
+    if re.search(r"\{[{%#]", result.replace(PROJECT_ENTRY, "")):
+        raise ValueError(
+            f"{LOCK} holds Jinja syntax outside the project entry: it would not render"
+        )
+    leftover = [line for line in result.splitlines() if f'"{slug}"' in line]
     if leftover:
-        raise ValueError(f"unexpected mention of {slug!r} in a lock file: {leftover[0].strip()}")
+        raise ValueError(f"unexpected mention of {slug!r} in {LOCK}: {leftover[0].strip()}")
     return result
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--check", action="store_true", help="only check the template's pins")
+    group.add_argument("--check", action="store_true", help="only check the template's lock")
     group.add_argument(
         "--upgrade", action="store_true", help="move every pin to the newest version"
     )
@@ -104,28 +121,19 @@ def main(argv: list[str] | None = None) -> int:
         lock_args = ["--check"] if args.check else ["--upgrade"] if args.upgrade else []
         env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
         env.pop("VIRTUAL_ENV", None)
-        status = subprocess.run(
-            [sys.executable, "scripts/lock.py", *lock_args], cwd=project, env=env, check=False
-        ).returncode
-        if args.check or status != 0:
-            return status
+        uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+        status = subprocess.run([uv, "lock", *lock_args], cwd=project, env=env, check=False)
+        if args.check or status.returncode != 0:
+            return status.returncode
 
-        slug = project.name
-        target = TEMPLATE_DIR / PROJECT_TEMPLATE
-        for name in LOCK_FILES:
-            text = templated((project / name).read_text(encoding="utf-8"), slug)
-            (target / name).write_text(text, encoding="utf-8")
-            print(f"wrote {PROJECT_TEMPLATE}/{name}")
-
-        # The hook versions follow the new dev pins (applied to the unrendered config).
-        lock = load_module(project / "scripts" / "lock.py")
-        pins = lock.parse_pins((project / "requirements-dev.txt").read_text(encoding="utf-8"))
-        config = target / PRE_COMMIT_CONFIG
-        text = config.read_text(encoding="utf-8")
-        synced = lock.sync_hooks(text, pins)
-        if synced != text:
-            config.write_text(synced, encoding="utf-8")
-            print(f"updated the hook versions in {PROJECT_TEMPLATE}/{PRE_COMMIT_CONFIG}")
+        version = re.search(r'^version = "(.+)"$', (project / "pyproject.toml").read_text(), re.M)
+        assert version is not None
+        text = templated((project / LOCK).read_text(encoding="utf-8"), project.name, version[1])
+        target = TEMPLATE_DIR / PROJECT_TEMPLATE / LOCK
+        partial = target.with_name(f".{LOCK}.partial")
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(target)
+        print(f"wrote {PROJECT_TEMPLATE}/{LOCK}")
         reserved = load_module(TEMPLATE_DIR / "scripts" / "reserved_names.py")
         return int(reserved.main([str(project)]))
 

@@ -2,9 +2,9 @@
 
     python scripts/reserved_names.py PROJECT_DIR
 
-PROJECT_DIR is a baked project whose requirements-dev.txt and requirements-build.txt are the
-lock. Every pinned distribution is installed (without dependencies: the lock is complete) into
-a scratch folder, and its dist-info says which top-level modules and console scripts it brings.
+PROJECT_DIR is a baked project with its uv.lock. Every locked distribution is installed
+(exported from the lock with its hashes, without dependencies: the lock is complete) into a
+scratch folder, and its dist-info says which top-level modules and console scripts it brings.
 Distributions not installable here (Windows-only pins) are still reserved by name. The
 standard-library names of every Python 3.11+ interpreter found are added to the ones already
 listed, so a name that is standard in one supported version is refused in all of them.
@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
@@ -31,20 +32,30 @@ def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def pinned(lock: Path) -> set[str]:
-    text = lock.read_text(encoding="utf-8")
-    return {normalize(name) for name in re.findall(r"^([A-Za-z0-9][\w.-]*)==", text, re.M)}
+def locked(project: Path) -> set[str]:
+    """Every distribution in the project's uv.lock, but the project itself."""
+    lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
+    return {normalize(package["name"]) for package in lock["package"]}
 
 
-def installed_names(locks: list[Path]) -> tuple[set[str], set[str]]:
-    """(top-level import names, console scripts) of the locks' distributions installable here."""
+def installed_names(project: Path, uv: str) -> tuple[set[str], set[str]]:
+    """(top-level import names, console scripts) of the lock's distributions installable here."""
     imports: set[str] = set()
     scripts: set[str] = set()
-    uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
     with tempfile.TemporaryDirectory(prefix="prodml-reserved-") as target:
-        requirements = [arg for lock in locks for arg in ("-r", str(lock))]
+        requirements = Path(target) / "requirements.txt"
+        export = [
+            uv,
+            "export",
+            "--frozen",
+            "--all-groups",
+            "--no-emit-project",
+            "-o",
+            str(requirements),
+        ]
+        subprocess.run(export, check=True, capture_output=True, cwd=project)
         command = [uv, "pip", "install", "--no-deps", "--require-hashes", "--target", target]
-        subprocess.run([*command, *requirements], check=True, capture_output=True)
+        subprocess.run([*command, "-r", requirements], check=True, capture_output=True)
         for entry in Path(target).iterdir():
             if entry.suffix == ".dist-info":
                 scripts |= _console_scripts(entry / "entry_points.txt")
@@ -77,10 +88,10 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     project = Path(argv[0])
-    locks = [project / "requirements-dev.txt", project / "requirements-build.txt"]
     own = {normalize(project.name), project.name.replace("-", "_")}
-    distributions = set().union(*map(pinned, locks)) - own
-    imports, scripts = installed_names(locks)
+    distributions = locked(project) - own
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or "uv"
+    imports, scripts = installed_names(project, uv)
     previous = json.loads(RESERVED.read_text(encoding="utf-8")) if RESERVED.exists() else {}
     result = {
         "_comment": previous.get("_comment", ""),

@@ -10,7 +10,7 @@ Fixtures
 Plain helpers (import them with ``from conftest import ...``)
     ``bake_into(output_dir, **extra_context) -> Path``  uncached bake; raises on failure
     ``find_python(version) -> str | None``             a working interpreter for "3.12" etc.
-    ``make_venv(python, project) -> Path``             uv virtualenv from the hashed pins
+    ``make_venv(python, project) -> Path``             virtualenv synced from the project's uv.lock
     ``venv_bin(venv, name) -> Path``                   an executable inside a virtualenv
     ``tool(name) -> str``                              a tool from the test environment
     ``run(cmd, cwd=..., env=...)``                     subprocess that fails loudly
@@ -256,9 +256,11 @@ def headline(stdout: str) -> tuple[str, float, float]:
 
 
 def make_env() -> dict[str, str]:
-    """The user's environment, with the template venv's `uv` on PATH (the Makefile prefers it)."""
+    """The user's environment, without the template's virtualenv: `make install` bootstraps its
+    own uv (requirements-uv.txt), as on a fresh machine."""
     env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
-    env["PATH"] = f"{Path(tool('uv')).parent}{os.pathsep}{env['PATH']}"
+    venv_bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin_dir)
     env["UV_PYTHON_DOWNLOADS"] = "never"
     return env
 
@@ -391,14 +393,13 @@ def venv_bin(venv: Path, name: str) -> Path:
 
 
 def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Path:
-    """Create a virtualenv with ``uv venv --python <python>`` and install ``project`` in it.
+    """Sync a virtualenv for ``project`` from its uv.lock (``uv sync --locked``, the dev and train
+    groups, the project editable), with the template's uv rather than a bootstrapped one.
 
-    The dependencies and the build backend come from the project's hashed pins
-    (``--require-hashes -r requirements-build.txt -r requirements-dev.txt``), then the project
-    itself, editable, without dependencies and built with that backend (``--no-build-isolation``).
     The venv goes to ``venv_dir``, by default a sibling of the project named
-    ``venv-<interpreter name>``, so the (possibly shared) project tree is left untouched.
-    Cached per (python, project) for the session; use ``venv_bin(venv, "python")``.
+    ``venv-<interpreter name>`` (``UV_PROJECT_ENVIRONMENT``), so the (possibly shared) project
+    tree is left untouched. Cached per (python, project) for the session; use
+    ``venv_bin(venv, "python")``.
     """
     project = project.resolve()
     key = (python, project)
@@ -406,14 +407,13 @@ def make_venv(python: str, project: Path, *, venv_dir: Path | None = None) -> Pa
         return _VENVS[key]
     venv = venv_dir or project.parent / f"venv-{Path(python).name}"
     uv = tool("uv")
-    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "UV_NO_PROGRESS": "1"}
+    env = {
+        **os.environ,
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_PROGRESS": "1",
+        "UV_PROJECT_ENVIRONMENT": str(venv),
+    }
     env.pop("VIRTUAL_ENV", None)
-    run([uv, "venv", "--python", python, venv], cwd=project, env=env)
-    python_in_venv = venv_bin(venv, "python")
-    for args in (
-        ["--require-hashes", "-r", "requirements-build.txt", "-r", "requirements-dev.txt"],
-        ["--no-deps", "--no-build-isolation", "-e", "."],
-    ):
-        run([uv, "pip", "install", "--python", python_in_venv, *args], cwd=project, env=env)
+    run([uv, "sync", "--locked", "--python", python], cwd=project, env=env)
     _VENVS[key] = venv
     return venv

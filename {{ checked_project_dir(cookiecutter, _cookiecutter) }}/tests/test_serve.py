@@ -26,9 +26,10 @@ from {{ cookiecutter.module_name }}.config import Settings
 from {{ cookiecutter.module_name }}.data import to_records
 from {{ cookiecutter.module_name }}.model import TrainedModel
 from {{ cookiecutter.module_name }}.objective import SELECTION_METRIC
-from {{ cookiecutter.module_name }}.postprocess import DECISION, UNAVAILABLE, Policy, prediction_fields
+from {{ cookiecutter.module_name }}.postprocess import UNAVAILABLE, Policy, prediction_fields
 from {{ cookiecutter.module_name }}.schema import SCHEMA
 from {{ cookiecutter.module_name }}.serve import create_app
+from {{ cookiecutter.module_name }}.task_config import DECISION
 from {{ cookiecutter.module_name }}.telemetry import configure_logging
 from {{ cookiecutter.module_name }}.validation import INPUT_COLUMNS, find_problems
 

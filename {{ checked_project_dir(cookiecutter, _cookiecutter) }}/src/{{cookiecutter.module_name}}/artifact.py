@@ -62,7 +62,7 @@ MAX_MEMBER_BYTES = 64 * 1024 * 1024
 METADATA, SIGNATURE = "metadata.json", "signature"
 
 
-class ArtifactError(RuntimeError):
+class ArtifactError(ValueError):
     """The artifact cannot be used: missing, tampered, or made for another schema or version."""
 
 
@@ -83,10 +83,11 @@ class ArtifactMetadata(BaseModel):
 
 def package(model: TrainedModel, key: bytes | None = None) -> tuple[bytes, str]:
     """The artifact's bytes and its model version; signed with `key` when one is given."""
-    from .onnx_export import to_onnx  # noqa: PLC0415 (training only: the server never imports skl2onnx)
-
     files = {"model.skops": skops.io.dumps(model.estimator)}
     try:
+        # Training only: skl2onnx is in the `train` dependency group, not in the serving image.
+        from .onnx_export import to_onnx  # noqa: PLC0415
+
         graph = to_onnx(model.estimator)
         _onnx_session(graph, model.estimator)  # only a graph that agrees with the model is shipped
         files["model.onnx"] = graph
@@ -194,6 +195,8 @@ def _read_members(path: Path, key: bytes | None) -> tuple[dict[str, bytes], Arti
                         f"{MAX_MEMBER_BYTES:,}: refusing to load it"
                     )
             raw = {name: archive.read(name) for name in archive.namelist()}
+    except ArtifactError:
+        raise
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise ArtifactError(f"{path} is not a model artifact: {error}") from error
     metadata = _parse_metadata(path, raw.get(METADATA))

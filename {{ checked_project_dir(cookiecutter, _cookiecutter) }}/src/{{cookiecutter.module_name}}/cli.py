@@ -4,6 +4,10 @@ Every command ends with a one-line summary. Expected failures (bad data, no mode
 settings, a path that cannot be read or written) print one clear `error:` line and exit with
 status 1, without a traceback. SIGTERM (what Docker and Kubernetes send) stops a command like
 Ctrl-C does: every file being written is removed, and no output is left half-written.
+
+Each command imports what it uses when it runs, not when the CLI starts: `--help` and the
+settings errors need neither scikit-learn nor pandas, pyarrow or the web server, so they answer
+at once (a test checks `sys.modules` after `--help`).
 """
 
 from __future__ import annotations
@@ -15,11 +19,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import pydantic
 import typer
-import uvicorn
 from rich.console import Console
 from rich.progress import (
     MofNCompleteColumn,
@@ -33,21 +36,11 @@ from rich.progress import (
 from rich.text import Text
 
 from . import __summary__
-from .artifact import ArtifactError, load, package, read_metadata
-from .batch import rejects_path, score_file
-from .columns import columns_from_frame
 from .config import Settings, describe_invalid
-from .data import example_records, load_training_data, resample, split
-from .model import TrainedModel
-from .model import evaluate as evaluate_model
-from .model import train as train_model
-from .objective import SELECTION_METRIC
-from .postprocess import DECISION, DECISION_HELP, UNAVAILABLE, Policy
-from .schema import SCHEMA
-from .serve import create_app
-from .tables import atomic_path, check_distinct, read_table, row_label, write_table, write_text, written_path
-from .telemetry import configure_logging
-from .validation import SchemaError, validate
+from .task_config import DECISION, DECISION_HELP
+
+if TYPE_CHECKING:
+    from .model import TrainedModel
 
 app = typer.Typer(
     help=__summary__,
@@ -87,9 +80,11 @@ def _clean_errors() -> Iterator[None]:
         yield
     except pydantic.ValidationError as error:  # a setting out of range: name it, its value and the rule
         _fail(describe_invalid(error), error)
-    except (SchemaError, ArtifactError, FileNotFoundError, ValueError) as error:
+    except (FileNotFoundError, ValueError) as error:  # bad data, settings or artifact: their messages name it
         _fail(str(error), error)
     except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
+        from .tables import written_path
+
         where = str(written_path(Path(str(error.filename)))) if error.filename else ""
         _fail(f"{where}: {error.strerror or error}".lstrip(": "), error)
 
@@ -111,6 +106,8 @@ def _steps() -> Progress:
 
 
 def _report(settings: Settings, name: str, content: object) -> Path:
+    from .tables import write_text
+
     path = settings.reports_dir / name
     write_text(path, json.dumps(content, indent=2) + "\n")
     return path
@@ -119,6 +116,11 @@ def _report(settings: Settings, name: str, content: object) -> Path:
 @app.command()
 def train() -> None:
     """Train on the configured data, compare with the baseline, save the model artifact."""
+    from .artifact import package
+    from .data import load_training_data, split
+    from .model import train as train_model
+    from .tables import atomic_path, check_distinct
+
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
@@ -146,6 +148,8 @@ def train() -> None:
 
 def _headline(scores: dict[str, dict[str, float]]) -> str:
     """The selection metric of the model against the baseline's, e.g. "wape 0.21 vs baseline 0.35"."""
+    from .objective import SELECTION_METRIC
+
     model, baseline = scores["model"][SELECTION_METRIC], scores["baseline"][SELECTION_METRIC]
     return f"{SELECTION_METRIC} {model:.3f} vs baseline {baseline:.3f}"
 
@@ -153,6 +157,10 @@ def _headline(scores: dict[str, dict[str, float]]) -> str:
 @app.command()
 def evaluate() -> None:
     """Re-score the saved model on the held-out test period of the configured data."""
+    from .data import load_training_data, split
+    from .model import evaluate as evaluate_model
+    from .tables import check_distinct
+
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
@@ -177,6 +185,10 @@ def predict(
     fail_fast: Annotated[bool, typer.Option(help="Stop at the first invalid row instead of rejecting it.")] = False,
 ) -> None:
     """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
+    from .batch import rejects_path, score_file
+    from .postprocess import Policy
+    from .tables import check_distinct
+
     with _clean_errors():
         settings = Settings()
         input = input or settings.data_path
@@ -204,7 +216,13 @@ def predict(
 
 @app.command(DECISION, help=DECISION_HELP)
 def decide(output: OutputPath, input: InputPath = None) -> None:
-    """The task's decision for each row of a file (the command is named after it: see `postprocess`)."""
+    """The task's decision for each row of a file (the command is named after it: see `task_config`)."""
+    from .columns import columns_from_frame
+    from .postprocess import UNAVAILABLE, Policy
+    from .schema import SCHEMA
+    from .tables import check_distinct, read_table, row_label, write_table
+    from .validation import validate
+
     started = time.perf_counter()
     with _clean_errors():
         if UNAVAILABLE is not None:
@@ -225,6 +243,8 @@ def decide(output: OutputPath, input: InputPath = None) -> None:
 
 
 def _load(settings: Settings) -> TrainedModel:
+    from .artifact import load
+
     return load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
 
 
@@ -234,6 +254,11 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port to bind (default: settings.port).")] = None,
 ) -> None:
     """Serve the HTTP API (docs at /docs) until interrupted."""
+    import uvicorn
+
+    from .serve import create_app
+    from .telemetry import configure_logging
+
     with _clean_errors():
         settings = Settings()
     bind_host, bind_port = host or settings.host, port or settings.port
@@ -261,6 +286,9 @@ def generate(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same rows.")] = 7,
 ) -> None:
     """Write rows drawn at random from the training data (data_path), any number: for benchmarks."""
+    from .data import resample
+    from .tables import check_distinct, read_table, write_table
+
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
@@ -274,6 +302,9 @@ def example_request_command(
     rows: Annotated[int, typer.Option(min=1, max=1000, help="Number of records.")] = 1,
 ) -> None:
     """Print a valid /predict request body: rows of the training data, else the model's own example."""
+    from .artifact import read_metadata
+    from .data import example_records
+
     with _clean_errors():
         settings = Settings()
         if settings.data_path.is_file():

@@ -14,8 +14,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 
 from .columns import OutputFields
 from .contract import Column
-from .postprocess import DECISION, Policy, prediction_fields
+from .postprocess import Policy, prediction_fields
 from .schema import SCHEMA
+from .task_config import DECISION
 from .validation import INPUT_COLUMNS, parse_date
 
 

@@ -38,7 +38,8 @@ from .messages import (
     decision_response_model,
 )
 from .model import TrainedModel
-from .postprocess import DECISION, DECISION_HELP, UNAVAILABLE, Policy
+from .postprocess import UNAVAILABLE, Policy
+from .task_config import DECISION, DECISION_HELP
 from .telemetry import Metrics, RequestTelemetry
 
 logger = logging.getLogger(__name__)

@@ -30,12 +30,6 @@ from .schema import SCHEMA, VALUE
 
 PROBABILITY = f"{TARGET.name}_probability"
 OFFER = "offer_incentive"
-#: The decision's name: the command (`decide`) and the route (`POST /decide`).
-DECISION = "decide"
-DECISION_HELP = (
-    "For each row, whether to offer the retention incentive: yes when p(churn) x value at risk x "
-    "acceptance rate exceeds its cost."
-)
 #: Why this schema allows no decision, or None when it does.
 UNAVAILABLE: str | None = None
 

@@ -19,6 +19,13 @@ from .contract import Sample
 #: `validation_periods` and `test_periods` (see `config.Settings`).
 SAMPLE = Sample(Path("data/sample/churn.csv"), split_period="month", validation_periods=4, test_periods=4)
 
+#: The decision's name: the command (`decide`) and the route (`POST /decide`).
+DECISION = "decide"
+DECISION_HELP = (
+    "For each row, whether to offer the retention incentive: yes when p(churn) x value at risk x "
+    "acceptance rate exceeds its cost."
+)
+
 
 class TaskSettings(BaseSettings):
     """The decision's knobs; `config.Settings` adds the shared ones and says where values come from."""

@@ -25,9 +25,6 @@ from .model import TrainedModel
 from .schema import SCHEMA
 
 EXPECTED = f"expected_{TARGET.name}"
-#: The decision's name: the command (`optimize`) and the route (`POST /optimize`).
-DECISION = "optimize"
-DECISION_HELP = "For each row, the price with the highest expected profit (revenue without a unit cost)."
 #: Why this schema allows no decision, or None when it does.
 UNAVAILABLE = (
     None

@@ -18,6 +18,10 @@ from .contract import Sample
 #: `validation_periods` and `test_periods` (see `config.Settings`).
 SAMPLE = Sample(Path("data/sample/demand.csv"), split_period="day", validation_periods=56, test_periods=56)
 
+#: The decision's name: the command (`optimize`) and the route (`POST /optimize`).
+DECISION = "optimize"
+DECISION_HELP = "For each row, the price with the highest expected profit (revenue without a unit cost)."
+
 
 class TaskSettings(BaseSettings):
     """The decision's knobs; `config.Settings` adds the shared ones and says where values come from."""
