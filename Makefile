@@ -46,7 +46,7 @@ lock-template: $(STAMP) ## Regenerate the template's requirements-dev.txt
 		--custom-compile-command "make lock" $(LOCK_FLAGS) \
 		requirements-dev.in -o requirements-dev.txt
 
-lock-generated: $(STAMP) ## Regenerate the generated project's requirements*.txt (from a default bake)
+lock-generated: $(STAMP) ## Update the generated project's uv.lock (from a default bake)
 	$(BIN)/python scripts/lock_generated.py $(LOCK_FLAGS)
 
 demo: $(STAMP) ## Bake a project and walk through it
