@@ -98,6 +98,7 @@ METRICS: dict[str, tuple[str, ...]] = {
         "rss_ratio",
     ),
     "decision": ("decide_evaluations_per_s", "floor_evaluations_per_s", "ratio"),
+    "startup": ("interpreter_s", "help_s", "serve_ready_s"),
 }
 
 

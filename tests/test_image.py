@@ -216,7 +216,9 @@ def _build(engine: Engine, project: Project, base_image: str, tag: str) -> float
             "--volume",
             f"{CA_BUNDLE}:{CA_BUNDLE}:ro",
             "--build-arg",
-            f"PIP_CERT={CA_BUNDLE}",
+            f"PIP_CERT={CA_BUNDLE}",  # pip, which installs uv
+            "--build-arg",
+            f"SSL_CERT_FILE={CA_BUNDLE}",  # uv, which installs the rest
         ]
     started = time.perf_counter()
     run([*cmd, project.path], cwd=project.path, timeout=BUILD_TIMEOUT)
