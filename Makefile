@@ -1,5 +1,5 @@
 # Development tasks for the prodml cookiecutter template itself.
-# The generated project has its own Makefile under {{ checked_project_dir(cookiecutter, _cookiecutter) }}/.
+# The generated project has its own Makefile under {{ cookiecutter.project_slug | checked_project_dir(cookiecutter, _cookiecutter | default({})) }}/.
 
 PYTHON ?= python3
 VENV := .venv

@@ -1,11 +1,11 @@
 """Check the cookiecutter answers before anything is written, one clear line per problem.
 
 Cookiecutter loads this module as a Jinja extension (`_extensions` in cookiecutter.json). The
-project directory's name calls `checked_project_dir(...)`, which cookiecutter renders before it
-creates that directory: so an empty slug, `..`, `a/b` or a name too long for the file system is
-refused with nothing left behind, which a pre-generation hook (run inside the new directory)
-cannot do. The failure is a `FailedHookException`, which cookiecutter's command line prints as
-its message alone, without a traceback.
+project directory's name passes the slug through the `checked_project_dir` filter, which
+cookiecutter renders before it creates that directory: so an empty slug, `..`, `a/b` or a name
+too long for the file system is refused with nothing left behind, which a pre-generation hook
+(run inside the new directory) cannot do. The failure is a `FailedHookException`, which
+cookiecutter's command line prints as its message alone, without a traceback.
 
 The checks are plain typed functions, tested directly (tests/test_hooks.py). The reserved names
 come from `reserved_names.json`, regenerated from the generated project's lock by `make lock`.
@@ -233,21 +233,28 @@ def template_syntax(raw: Mapping[str, object], defaults: Mapping[str, object]) -
     ]
 
 
-def checked_project_dir(answers: Mapping[str, Any], raw: Mapping[str, Any] | None = None) -> str:
-    """The project directory's name once every answer is valid; else FailedHookException, one line
-    per problem."""
+def checked_project_dir(
+    slug: str, answers: Mapping[str, Any], raw: Mapping[str, Any] | None = None
+) -> str:
+    """The project directory's name (the slug) once every answer is valid; else
+    FailedHookException, one line per problem.
+
+    A Jinja filter, `{{ cookiecutter.project_slug | checked_project_dir(cookiecutter, ...) }}`:
+    the directory's name must hold `cookiecutter.` for cruft to recognize the template, and
+    `_cookiecutter` (the answers as typed) is undefined when cruft renders it (`default({})`).
+    """
     defaults = json.loads((Path(__file__).parent / "cookiecutter.json").read_text(encoding="utf-8"))
     errors = template_syntax(raw or {}, defaults) + validate(answers)
     if errors:
         lines = [f"ERROR: {error}" for error in errors]
         lines.append(f"Aborting: {len(errors)} invalid answer(s); nothing was generated.")
         raise FailedHookException("\n".join(lines))
-    return str(answers["project_slug"])
+    return slug
 
 
 class AnswersCheck(Extension):
-    """Makes `checked_project_dir` callable from the template's directory name."""
+    """Makes `checked_project_dir` a filter for the template's directory name."""
 
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.globals["checked_project_dir"] = checked_project_dir
+        environment.filters["checked_project_dir"] = checked_project_dir

@@ -9,7 +9,9 @@ project directory. It
   a task swaps whole files, shared code exists once and the project carries nothing of the
   other tasks,
 * removes the CI files of the providers that were not chosen, and
-* moves the chosen ``licenses/<id>.txt`` to ``LICENSE`` and deletes ``licenses/``.
+* moves the chosen ``licenses/<id>.txt`` to ``LICENSE`` and deletes ``licenses/``, and
+* records the template, its commit and the answers in ``.cruft.json``, as ``cruft create``
+  does, so that ``make template-update`` can later bring the template's changes.
 
 The logic lives in plain typed functions so the tests can import this file
 directly; the answers are injected only in the ``__main__`` block at the bottom.
@@ -18,7 +20,9 @@ directly; the answers are injected only in the ``__main__`` block at the bottom.
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,6 +36,11 @@ CI_FILES: dict[str, tuple[str, ...]] = {
 TASKS_DIR = "tasks"
 LICENSES_DIR = "licenses"
 LICENSE_FILE = "LICENSE"
+CRUFT_FILE = ".cruft.json"
+# Set by cookiecutter for this run only (where it wrote, where it read): cruft does not record them.
+RUN_ONLY = ("_output_dir", "_repo_dir", "_checkout")
+# How cookiecutter names a template it fetches, rather than one it reads from a folder.
+REMOTE_PREFIXES = ("gh:", "gl:", "bb:", "git@", "git+", "https://", "http://", "ssh://", "file://")
 
 
 def remove_path(path: Path) -> None:
@@ -113,6 +122,52 @@ def select_license(project: Path, license_id: str) -> Path:
     return target
 
 
+def template_folder(context: Mapping[str, object]) -> Path | None:
+    """The folder the template was read from (a clone, for a remote one), or None if not found.
+
+    Cookiecutter gives it as typed, and runs this hook inside the new project: a relative path
+    is resolved from where cookiecutter was started (the shell's PWD)."""
+    folder = Path(str(context.get("_repo_dir", "")))
+    if not folder.is_absolute():
+        folder = Path(os.environ.get("PWD", ".")) / folder
+    return folder.resolve() if (folder / "cookiecutter.json").is_file() else None
+
+
+def template_commit(folder: Path | None) -> str | None:
+    """The commit the template was rendered from, or None outside a git repository."""
+    if folder is None:
+        return None
+    try:
+        command = ["git", "-C", str(folder), "rev-parse", "HEAD"]
+        result = subprocess.run(command, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def record_template(project: Path, context: Mapping[str, object]) -> dict[str, object]:
+    """Write `.cruft.json` as `cruft create` does: where the template is, its commit and the
+    answers, so that `make template-update` can bring the template's later changes."""
+    template = str(context.get("_template", ""))
+    folder = template_folder(context)
+    if folder is not None and not template.startswith(REMOTE_PREFIXES):
+        template = str(folder)  # a local template, by absolute path: cruft clones it from there
+    commit = template_commit(folder)
+    answers = {key: value for key, value in context.items() if key not in RUN_ONLY}
+    answers["_template"] = template
+    if commit:
+        answers["_commit"] = commit
+    record = {
+        "template": template,
+        "commit": commit,
+        "checkout": context.get("_checkout"),
+        "context": {"cookiecutter": answers},
+        "directory": None,
+    }
+    (project / CRUFT_FILE).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    return record
+
+
 def next_steps(project_slug: str) -> str:
     """Human-readable instructions printed after generation."""
     return "\n".join(
@@ -137,6 +192,7 @@ def main(project: Path, context: Mapping[str, object]) -> int:
         select_task(project, str(context["task"]))
         remove_unselected_ci(project, str(context["ci_provider"]))
         select_license(project, str(context["license"]))
+        record_template(project, context)
     except (KeyError, ValueError, OSError) as exc:
         print(f"ERROR: post-generation step failed: {exc}", file=sys.stderr)
         return 1

@@ -35,7 +35,10 @@ from pathlib import Path
 from types import ModuleType
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
-PROJECT_TEMPLATE = "{{ checked_project_dir(cookiecutter, _cookiecutter) }}"
+PROJECT_TEMPLATE = (
+    "{{ cookiecutter.project_slug"
+    " | checked_project_dir(cookiecutter, _cookiecutter | default({})) }}"
+)
 LOCK = "uv.lock"
 # The project's own entry in uv.lock, as the template writes it.
 PROJECT_ENTRY = (

@@ -43,7 +43,10 @@ from demo import free_port
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent
 HOOKS_DIR = TEMPLATE_DIR / "hooks"
-TEMPLATE_PROJECT_DIR = TEMPLATE_DIR / "{{ checked_project_dir(cookiecutter, _cookiecutter) }}"
+TEMPLATE_PROJECT_DIR = TEMPLATE_DIR / (
+    "{{ cookiecutter.project_slug"
+    " | checked_project_dir(cookiecutter, _cookiecutter | default({})) }}"
+)
 
 COOKIECUTTER_JSON: dict[str, Any] = json.loads(
     (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")

@@ -54,6 +54,7 @@ CI_PATHS: dict[str, tuple[str, ...]] = {
 # excluded: a new or missing file must be a deliberate change to these constants.
 EXPECTED_FILES: frozenset[str] = frozenset(
     {
+        ".cruft.json",
         ".dockerignore",
         ".gitignore",
         ".pre-commit-config.yaml",
@@ -66,6 +67,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "pyproject.toml",
         "requirements-uv.txt",
         "scripts/bench.py",
+        "scripts/template_update.py",
         "src/demand_model/__init__.py",
         "src/demand_model/__main__.py",
         "src/demand_model/batch.py",

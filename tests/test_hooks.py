@@ -259,7 +259,9 @@ def test_validate_reports_every_problem_once(pre_hook: ModuleType) -> None:
 
 def test_checked_project_dir_raises_one_line_per_problem(pre_hook: ModuleType) -> None:
     with pytest.raises(FailedHookException) as error:
-        pre_hook.checked_project_dir({**VALID_CONTEXT, "version": "v1", "module_name": "os"})
+        pre_hook.checked_project_dir(
+            "demand-model", {**VALID_CONTEXT, "version": "v1", "module_name": "os"}
+        )
     lines = str(error.value).splitlines()
     assert lines[0].startswith("ERROR: module_name 'os' is invalid")
     assert lines[1].startswith("ERROR: version 'v1' is invalid")
@@ -267,13 +269,17 @@ def test_checked_project_dir_raises_one_line_per_problem(pre_hook: ModuleType) -
 
 
 def test_checked_project_dir_returns_the_slug(pre_hook: ModuleType) -> None:
-    assert pre_hook.checked_project_dir(VALID_CONTEXT, VALID_CONTEXT) == "demand-model"
+    assert (
+        pre_hook.checked_project_dir("demand-model", VALID_CONTEXT, VALID_CONTEXT) == "demand-model"
+    )
 
 
 def test_template_syntax_in_a_raw_answer_is_refused(pre_hook: ModuleType) -> None:
     raw = {**VALID_CONTEXT, "project_name": "{{ 7*7 }} Model"}
     with pytest.raises(FailedHookException, match=r"project_name .* holds template syntax"):
-        pre_hook.checked_project_dir({**VALID_CONTEXT, "project_name": "49 Model"}, raw)
+        pre_hook.checked_project_dir(
+            "demand-model", {**VALID_CONTEXT, "project_name": "49 Model"}, raw
+        )
 
 
 def test_reserved_names_cover_the_standard_library_of_this_python(pre_hook: ModuleType) -> None:
