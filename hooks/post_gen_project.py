@@ -192,7 +192,8 @@ def main(project: Path, context: Mapping[str, object]) -> int:
         select_task(project, str(context["task"]))
         remove_unselected_ci(project, str(context["ci_provider"]))
         select_license(project, str(context["license"]))
-        record_template(project, context)
+        if "_commit" not in context:  # cruft sets it when it renders, and writes .cruft.json itself
+            record_template(project, context)
     except (KeyError, ValueError, OSError) as exc:
         print(f"ERROR: post-generation step failed: {exc}", file=sys.stderr)
         return 1
