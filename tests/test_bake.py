@@ -122,6 +122,9 @@ EXPECTED_TASK_FILES: dict[str, frozenset[str]] = {
 }
 #: Files rendered from a task's own template sections (templates/readme/<task>.md).
 TASK_RENDERED = frozenset({"README.md"})
+#: The record of every answer (for `make template-update`), the task's and the private
+#: `_example_name` map of every task among them.
+ANSWERS_RECORD = ".cruft.json"
 EXPECTED_CI_FILES: dict[str, frozenset[str]] = {
     "github": frozenset(
         {
@@ -391,7 +394,10 @@ def test_the_tasks_differ_only_in_their_own_files(bake: Bake) -> None:
         project = bake(task=task, project_name="Same Name")
         allowed = {
             path.replace("demand_model", "same_name")
-            for path in EXPECTED_TASK_FILES[default] | EXPECTED_TASK_FILES[task] | TASK_RENDERED
+            for path in EXPECTED_TASK_FILES[default]
+            | EXPECTED_TASK_FILES[task]
+            | TASK_RENDERED
+            | {ANSWERS_RECORD}
         }
         differing = {
             relative
@@ -419,7 +425,7 @@ def test_the_default_bake_carries_nothing_of_the_other_tasks(bake: Bake) -> None
     words = re.compile(r"churn|logistic|classification|retention", re.IGNORECASE)
     mentions = [
         relative
-        for relative in sorted(project_files(project))
+        for relative in sorted(project_files(project) - {ANSWERS_RECORD})
         if words.search(relative) or words.search(read_text(project / relative) or "")
     ]
     assert mentions == []

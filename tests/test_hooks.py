@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
@@ -510,6 +512,57 @@ def test_post_main(
     assert not (project / ".github").exists()
     assert (project / ".gitlab-ci.yml").exists()
     assert "cd demand-model" in capsys.readouterr().out
+
+
+def test_record_template_writes_what_cruft_reads(
+    post_hook: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local template typed as a relative path is recorded by absolute path, with its commit;
+    the answers are kept, what belongs to one run only is not."""
+    template = tmp_path / "templates" / "prodml"
+    template.mkdir(parents=True)
+    (template / "cookiecutter.json").write_text("{}")
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_COMMITTER_NAME": "t"}
+    env |= {"GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_EMAIL": "t@t"}
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "template"]):
+        subprocess.run(["git", "-C", template, *command], check=True, env=env)
+    head = subprocess.run(
+        ["git", "-C", template, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    project = tmp_path / "out" / "demand-model"
+    project.mkdir(parents=True)
+    monkeypatch.setenv("PWD", str(tmp_path / "templates"))
+    context = {
+        "task": "regression",
+        "_template": "prodml",
+        "_repo_dir": "prodml",
+        "_output_dir": str(tmp_path / "out"),
+        "_checkout": None,
+    }
+    post_hook.record_template(project, context)
+    record = json.loads((project / ".cruft.json").read_text())
+    assert record["template"] == str(template)
+    assert record["commit"] == head
+    answers = record["context"]["cookiecutter"]
+    assert answers == {"task": "regression", "_template": str(template), "_commit": head}
+
+
+def test_record_template_keeps_a_remote_template_as_typed(
+    post_hook: ModuleType, tmp_path: Path
+) -> None:
+    url = "https://example.org/org/prodml.git"
+    context = {"_template": url, "_repo_dir": str(tmp_path / "clone")}
+    record = post_hook.record_template(tmp_path, context)
+    assert record["template"] == url
+    assert record["commit"] is None  # not a git clone here: nothing to record
+
+
+def test_post_main_leaves_the_record_to_cruft(post_hook: ModuleType, tmp_path: Path) -> None:
+    """cruft sets `_commit` when it renders the template, and writes .cruft.json itself."""
+    project = make_fake_project(tmp_path, ["MIT"])
+    context = {"task": "regression", "ci_provider": "none", "license": "MIT", "_commit": "abc"}
+    assert post_hook.main(project, context) == 0
+    assert not (project / ".cruft.json").exists()
 
 
 def test_post_main_reports_failure(

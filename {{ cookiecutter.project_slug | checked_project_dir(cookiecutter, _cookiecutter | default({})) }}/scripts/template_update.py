@@ -9,7 +9,7 @@ even when a change could not be merged (it leaves conflict markers or `.rej` fil
 records the new commit in .cruft.json anyway. So the update
 
 - refuses to start on a working tree with uncommitted or untracked files (git status), so that
-  `git diff` shows exactly what it changed and `git checkout . && git clean -fd` undoes it;
+  `git diff` shows exactly what it changed and `git reset --hard && git clean -fd` undoes it;
 - after cruft, looks for conflict markers and `.rej` files in what changed: if there are any,
   it restores .cruft.json, names the files and exits 1.
 
@@ -71,7 +71,7 @@ def check_ready() -> None:
     if dirty:
         raise UpdateError(
             "the working tree has uncommitted or untracked files: commit or stash them first, so that the update "
-            "can be reviewed (git diff) and undone (git checkout . && git clean -fd)"
+            "can be reviewed (git diff) and undone (git reset --hard && git clean -fd)"
         )
 
 
@@ -98,7 +98,7 @@ def update(answers_json: str | None) -> int:
         git("checkout", "HEAD", "--", str(CRUFT_FILE))
         raise UpdateError(
             f"the template's changes conflict with yours in {', '.join(map(str, unmerged))}: resolve them (or undo "
-            "the update: git checkout . && git clean -fd); .cruft.json still records the previous template commit"
+            "the update: git reset --hard && git clean -fd); .cruft.json still records the previous template commit"
         )
     return len(changed_files())
 
