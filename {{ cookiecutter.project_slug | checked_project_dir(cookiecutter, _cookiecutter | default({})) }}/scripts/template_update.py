@@ -89,8 +89,9 @@ def cruft_command(answers_json: str | None) -> list[str]:
 
 def update(answers_json: str | None) -> int:
     """Run cruft; on a failure or a conflict, put .cruft.json back and say which files."""
+    command = cruft_command(answers_json)
     check_ready()
-    if subprocess.run(cruft_command(answers_json), check=False).returncode != 0:
+    if subprocess.run(command, check=False).returncode != 0:
         git("checkout", "HEAD", "--", str(CRUFT_FILE))
         raise UpdateError("cruft could not update the project (above); .cruft.json still records the previous commit")
     unmerged = conflicts(changed_files())
