@@ -434,7 +434,7 @@ def test_the_default_bake_carries_nothing_of_the_other_tasks(bake: Bake) -> None
 def test_defaults_are_first_choices() -> None:
     assert DEFAULT_CHOICES == {
         "task": "regression",
-        "python_version": "3.12",
+        "python_version": "3.13",
         "ci_provider": "github",
         "license": "MIT",
     }

@@ -55,7 +55,7 @@ VALID_CONTEXT = {
     "author_name": "Ada O'Lovelace",
     "author_email": "you@example.com",
     "version": "0.1.0",
-    "python_version": "3.12",
+    "python_version": "3.13",
     "ci_provider": "github",
     "license": "MIT",
 }

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from conftest import (
     CHOICES,
+    DEFAULT_CHOICES,
     bake_into,
     call,
     decision_command,
@@ -33,7 +34,7 @@ from demo import example_request
 pytestmark = pytest.mark.slow
 
 HERE = Path(__file__).resolve().parent / "make_it_yours"
-PYTHON = "3.12"
+PYTHON = DEFAULT_CHOICES["python_version"]
 
 
 @dataclass(frozen=True)

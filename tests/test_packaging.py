@@ -153,6 +153,38 @@ def test_the_bootstrapped_uv_fits_pyproject(bake: Bake) -> None:
     assert pinned[1] in Requirement(backend).specifier
 
 
+#: Where the lock must install from wheels alone (no compiler), for every Python of the choices.
+#: onnxruntime's macOS wheels need macOS 14.
+WHEEL_PLATFORMS = (
+    "x86_64-manylinux_2_28",
+    "aarch64-manylinux_2_28",
+    "x86_64-pc-windows-msvc",
+    "aarch64-apple-darwin",
+)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("python_version", CHOICES["python_version"])
+def test_every_python_choice_installs_from_wheels(
+    bake: Bake, python_version: str, tmp_path: Path
+) -> None:
+    """Every locked package (all groups) has a wheel for this Python on each platform: asked
+    of the package index for each pin, without installing (no interpreter of that version
+    is needed, so a choice this machine cannot run is still checked)."""
+    project = bake()
+    uv = tool("uv")
+    requirements = tmp_path / "requirements.txt"
+    export = ["export", "--frozen", "--all-groups", "--no-emit-project", "--no-hashes"]
+    run([uv, *export, "--output-file", requirements], cwd=project)
+    env = {**os.environ, "MACOSX_DEPLOYMENT_TARGET": "14.0", "UV_PYTHON_DOWNLOADS": "never"}
+    for platform in WHEEL_PLATFORMS:
+        compiled = tmp_path / f"{platform}.txt"
+        options = ["--python-version", python_version, "--python-platform", platform]
+        options += ["--only-binary", ":all:", "--no-deps", "--quiet", "-o", str(compiled)]
+        run([uv, "pip", "compile", requirements, *options], cwd=tmp_path, env=env)
+        assert "numpy==" in compiled.read_text(encoding="utf-8"), platform
+
+
 # --------------------------------------------------------------------------- CI files
 
 
@@ -385,9 +417,9 @@ class FakeUv:
 def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the default bake with .venv synced from its uv.lock, and the template's uv as
     its .uv/bin/uv; the Makefile's stamps are newer, so make installs nothing more."""
-    python = find_python("3.12") or find_python("3.11") or find_python("3.13")
+    python = next(filter(None, map(find_python, CHOICES["python_version"])), None)
     if python is None:
-        pytest.skip("no Python 3.11-3.13 interpreter found")
+        pytest.skip(f"no Python of {CHOICES['python_version']} found")
     project = tmp_path_factory.mktemp("lock") / "demand-model"
     shutil.copytree(bake(), project)
     make_venv(python, project, venv_dir=project / ".venv")
