@@ -120,10 +120,8 @@ def main() -> None:
         cookiecutter(str(ROOT), no_input=True, output_dir=str(SCRATCH), extra_context=context)
     )
     print(f"==> baked {project.relative_to(ROOT)} in {time.perf_counter() - started:.1f}s")
+    # As on a fresh machine: `make install` bootstraps the project's own pinned uv.
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    env["PATH"] = (
-        f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"  # the template venv's uv
-    )
     env["UV_PYTHON_DOWNLOADS"] = "never"
     step("install", ["make", "install"], project, env)
     step("train", ["make", "train"], project, env)
