@@ -145,6 +145,18 @@ def template_commit(folder: Path | None) -> str | None:
     return result.stdout.strip() or None
 
 
+def in_template_order(
+    context: Mapping[str, object], folder: Path | None
+) -> list[tuple[str, object]]:
+    """The answers in cookiecutter.json's order, as cruft writes them (this hook receives them
+    sorted): an update then changes only what changed, not the order."""
+    order: list[str] = []
+    if folder is not None:
+        order = list(json.loads((folder / "cookiecutter.json").read_text(encoding="utf-8")))
+    rank = {key: index for index, key in enumerate(order)}
+    return sorted(context.items(), key=lambda item: rank.get(item[0], len(rank)))
+
+
 def record_template(project: Path, context: Mapping[str, object]) -> dict[str, object]:
     """Write `.cruft.json` as `cruft create` does: where the template is, its commit and the
     answers, so that `make template-update` can bring the template's later changes."""
@@ -153,7 +165,8 @@ def record_template(project: Path, context: Mapping[str, object]) -> dict[str, o
     if folder is not None and not template.startswith(REMOTE_PREFIXES):
         template = str(folder)  # a local template, by absolute path: cruft clones it from there
     commit = template_commit(folder)
-    answers = {key: value for key, value in context.items() if key not in RUN_ONLY}
+    ordered = in_template_order(context, folder)
+    answers = {key: value for key, value in ordered if key not in RUN_ONLY}
     answers["_template"] = template
     if commit:
         answers["_commit"] = commit

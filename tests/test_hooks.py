@@ -521,7 +521,7 @@ def test_record_template_writes_what_cruft_reads(
     the answers are kept, what belongs to one run only is not."""
     template = tmp_path / "templates" / "prodml"
     template.mkdir(parents=True)
-    (template / "cookiecutter.json").write_text("{}")
+    (template / "cookiecutter.json").write_text('{"task": ["regression"], "version": "0.1.0"}')
     env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_COMMITTER_NAME": "t"}
     env |= {"GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_EMAIL": "t@t"}
     for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "template"]):
@@ -532,9 +532,10 @@ def test_record_template_writes_what_cruft_reads(
     project = tmp_path / "out" / "demand-model"
     project.mkdir(parents=True)
     monkeypatch.setenv("PWD", str(tmp_path / "templates"))
-    context = {
-        "task": "regression",
+    context = {  # sorted, as the hook receives it
         "_template": "prodml",
+        "task": "regression",
+        "version": "0.1.0",
         "_repo_dir": "prodml",
         "_output_dir": str(tmp_path / "out"),
         "_checkout": None,
@@ -544,7 +545,13 @@ def test_record_template_writes_what_cruft_reads(
     assert record["template"] == str(template)
     assert record["commit"] == head
     answers = record["context"]["cookiecutter"]
-    assert answers == {"task": "regression", "_template": str(template), "_commit": head}
+    assert answers == {
+        "task": "regression",
+        "version": "0.1.0",
+        "_template": str(template),
+        "_commit": head,
+    }
+    assert list(answers)[:2] == ["task", "version"], "in cookiecutter.json's order"
 
 
 def test_record_template_keeps_a_remote_template_as_typed(
