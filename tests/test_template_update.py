@@ -47,6 +47,10 @@ def git(cwd: Path, *args: str) -> str:
 def latest_release() -> str:
     found = RELEASE_RE.search((TEMPLATE_DIR / "CHANGELOG.md").read_text(encoding="utf-8"))
     assert found, "CHANGELOG.md names no release (## <version> — `<commit>`)"
+    present = subprocess.run(["git", "cat-file", "-e", f"{found[2]}^{{commit}}"], cwd=TEMPLATE_DIR)
+    assert present.returncode == 0, (
+        f"the release commit {found[2]} is not in this clone (shallow?): git fetch --unshallow"
+    )
     return found[2]
 
 
