@@ -33,7 +33,7 @@ def normalize(name: str) -> str:
 
 
 def locked(project: Path) -> set[str]:
-    """Every distribution in the project's uv.lock, but the project itself."""
+    """Every distribution in the project's uv.lock (the project's own entry included)."""
     lock = tomllib.loads((project / "uv.lock").read_text(encoding="utf-8"))
     return {normalize(package["name"]) for package in lock["package"]}
 

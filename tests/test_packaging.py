@@ -18,7 +18,16 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHOICES, TEMPLATE_PROJECT_DIR, Bake, find_python, make_venv, run, tool
+from conftest import (
+    CHOICES,
+    TEMPLATE_PROJECT_DIR,
+    Bake,
+    find_python,
+    make_env,
+    make_venv,
+    run,
+    tool,
+)
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 
@@ -402,15 +411,12 @@ def test_pre_commit_hooks_run_the_project_tools(bake: Bake) -> None:
 # --------------------------------------------------------------------------- installed
 
 
-class FakeUv:
-    """`.uv/bin/uv` of a copied project: the template's uv, so make bootstraps nothing."""
-
-    @staticmethod
-    def install(project: Path) -> None:
-        wrapper = project / ".uv" / "bin" / "uv"
-        wrapper.parent.mkdir(parents=True, exist_ok=True)
-        wrapper.write_text(f'#!/bin/sh\nexec {tool("uv")} "$@"\n', encoding="utf-8")
-        wrapper.chmod(0o755)
+def use_template_uv(project: Path) -> None:
+    """Make the template's uv the project's `.uv/bin/uv`, so that make bootstraps nothing."""
+    wrapper = project / ".uv" / "bin" / "uv"
+    wrapper.parent.mkdir(parents=True, exist_ok=True)
+    wrapper.write_text(f'#!/bin/sh\nexec {tool("uv")} "$@"\n', encoding="utf-8")
+    wrapper.chmod(0o755)
 
 
 @pytest.fixture(scope="module")
@@ -423,7 +429,7 @@ def installed_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> P
     project = tmp_path_factory.mktemp("lock") / "demand-model"
     shutil.copytree(bake(), project)
     make_venv(python, project, venv_dir=project / ".venv")
-    FakeUv.install(project)
+    use_template_uv(project)
     (project / ".venv" / ".installed").touch()
     return project
 
@@ -435,14 +441,13 @@ def copy_installed(installed: Path, tmp_path: Path) -> Path:
         installed, project, ignore=shutil.ignore_patterns(".venv", ".uv")
     )  # keeps mtimes
     (project / ".venv").symlink_to(installed / ".venv", target_is_directory=True)
-    FakeUv.install(project)
+    use_template_uv(project)
     return project
 
 
 def make(project: Path, *targets: str) -> subprocess.CompletedProcess[str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("MAKE")}
-    env.pop("VIRTUAL_ENV", None)
-    env["UV_PYTHON_DOWNLOADS"] = "never"
+    """`make TARGETS` as the user runs it, outside the suite's own make (no MAKEFLAGS)."""
+    env = {key: value for key, value in make_env().items() if not key.startswith("MAKE")}
     return subprocess.run(
         ["make", "--no-print-directory", *targets],
         cwd=project,

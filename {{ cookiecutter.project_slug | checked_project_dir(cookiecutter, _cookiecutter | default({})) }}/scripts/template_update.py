@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 
 CRUFT_FILE = Path(".cruft.json")
-#: A line that opens, separates or closes a conflict in a file git merged.
+#: A line that opens or closes a conflict in a file git merged.
 CONFLICT_MARKERS = ("<<<<<<< ", ">>>>>>> ")
 EXAMPLE = '{"ci_provider": "gitlab"}'
 
@@ -94,14 +94,15 @@ def update(answers_json: str | None) -> int:
     if subprocess.run(command, check=False).returncode != 0:
         git("checkout", "HEAD", "--", str(CRUFT_FILE))
         raise UpdateError("cruft could not update the project (above); .cruft.json still records the previous commit")
-    unmerged = conflicts(changed_files())
+    changed = changed_files()
+    unmerged = conflicts(changed)
     if unmerged:
         git("checkout", "HEAD", "--", str(CRUFT_FILE))
         raise UpdateError(
             f"the template's changes conflict with yours in {', '.join(map(str, unmerged))}: resolve them (or undo "
             "the update: git reset --hard && git clean -fd); .cruft.json still records the previous template commit"
         )
-    return len(changed_files())
+    return len(changed)
 
 
 def main(argv: list[str] | None = None) -> int:
