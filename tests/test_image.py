@@ -58,6 +58,11 @@ CONTAINER_PORT = 8000  # the Dockerfile's default <MODULE>_PORT
 CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 HEALTH_TIMEOUT = 120.0  # seconds for a started container to answer /health
 BUILD_TIMEOUT = 3600.0
+#: The serving image's budget, uncompressed, on the stand-in base image (161 MB, about the
+#: official slim image's size): serving holds no training library (tested below).
+SIZE_BUDGET_MB = 450
+#: What only training imports: the image must not hold it.
+TRAINING_ONLY = ("sklearn", "scipy", "skops", "skl2onnx", "onnx")
 
 
 _MEASUREMENTS: list[str] = []
@@ -193,8 +198,11 @@ def project(
     return Project(path=path, slug=slug, module=module, venv=venv)
 
 
-def _build(engine: Engine, project: Project, base_image: str, tag: str) -> float:
-    """Build the project's Dockerfile into ``tag``; return the seconds it took."""
+def _build(
+    engine: Engine, project: Project, base_image: str, tag: str, extra_group: str = ""
+) -> float:
+    """Build the project's Dockerfile into ``tag`` (with the dependency group ``extra_group``);
+    return the seconds it took."""
     cmd = [
         *engine.buildah,
         "bud",
@@ -206,6 +214,8 @@ def _build(engine: Engine, project: Project, base_image: str, tag: str) -> float
         "--pull=false",  # a local base image must not be looked up in a registry
         "--build-arg",
         f"BASE_IMAGE={base_image}",
+        "--build-arg",
+        f"EXTRA_GROUP={extra_group}",
         "--tag",
         tag,
     ]
@@ -229,18 +239,21 @@ def _build(engine: Engine, project: Project, base_image: str, tag: str) -> float
 class Images:
     without_model: str
     with_model: str
+    without_model_mb: float
 
 
 @pytest.fixture(scope="module")
 def images(engine: Engine, base_image: str, project: Project) -> Images:
-    """Two images of the same project: before and after ``train`` wrote the artifact."""
+    """Two images of the same project: the default build before ``train`` wrote the artifact,
+    and a build after it with the ``onnxruntime`` group added (what serves a model by its ONNX
+    graph), so that both the lean image and onnxruntime inside the slim image are tested."""
     suffix = uuid.uuid4().hex[:8]
     repo = f"localhost/prodml-test-{project.slug}"
-    built = Images(without_model=f"{repo}:{suffix}-nomodel", with_model=f"{repo}:{suffix}-model")
+    without_model, with_model = f"{repo}:{suffix}-nomodel", f"{repo}:{suffix}-model"
 
     artifacts = project.path / "artifacts"
     assert not (artifacts / "model.zip").exists(), "a fresh bake must not contain a model"
-    seconds = _build(engine, project, base_image, built.without_model)
+    seconds = _build(engine, project, base_image, without_model)
     _report(f"build without model (dependencies not cached before): {seconds:.1f}s")
 
     started = time.perf_counter()
@@ -248,13 +261,24 @@ def images(engine: Engine, base_image: str, project: Project) -> Images:
     assert (artifacts / "model.zip").is_file(), "train did not write artifacts/model.zip"
     _report(f"train: {time.perf_counter() - started:.1f}s")
 
-    seconds = _build(engine, project, base_image, built.with_model)
-    _report(f"build with model (dependency layers cached): {seconds:.1f}s")
+    seconds = _build(engine, project, base_image, with_model, extra_group="onnxruntime")
+    _report(f"build with model and the onnxruntime group: {seconds:.1f}s")
 
-    for image in (built.without_model, built.with_model):
-        size = run([*engine.buildah, "images", "--format", "{{.Size}}", image]).stdout.strip()
-        _report(f"{image}: {size} (uncompressed)")
-    return built
+    sizes = {image: _size_mb(engine, image) for image in (base_image, without_model, with_model)}
+    for image, size in sizes.items():
+        _report(f"{image}: {size:.0f} MB (uncompressed)")
+    return Images(without_model, with_model, sizes[without_model])
+
+
+def _size_mb(engine: Engine, image: str) -> float:
+    """The image's uncompressed size in MB (10^6 bytes), summed over its layers."""
+    container = run([*engine.buildah, "from", "--pull=false", image]).stdout.strip()
+    try:
+        mount = run([*engine.buildah, "mount", container]).stdout.strip()
+        used = run(["du", "-s", "--bytes", mount]).stdout.split()[0]
+    finally:
+        run([*engine.buildah, "rm", container])
+    return int(used) / 1e6
 
 
 # --------------------------------------------------------------------------- containers
@@ -445,6 +469,39 @@ def test_image_ships_only_what_serving_needs(engine: Engine, images: Images) -> 
     assert "model.zip" in found["artifacts"], found
     assert found["compilers"] == [], found
     assert found["dotenv"] == [], found
+
+
+def test_image_holds_no_training_library_and_keeps_its_budget(
+    engine: Engine, images: Images
+) -> None:
+    """The default image holds what serving and batch scoring import, and nothing of training."""
+    probe = (
+        "import importlib.util, json;"
+        f"print(json.dumps([m for m in {[*TRAINING_ONLY, 'onnxruntime']} "
+        "if importlib.util.find_spec(m)]))"
+    )
+    with serving(engine, images.without_model) as container:
+        assert json.loads(container.exec("python", "-c", probe)) == []
+    assert images.without_model_mb <= SIZE_BUDGET_MB, (
+        f"the serving image is {images.without_model_mb:.0f} MB, over its {SIZE_BUDGET_MB} MB"
+    )
+
+
+def test_batch_scoring_runs_in_the_image_csv_to_parquet(
+    engine: Engine, images: Images, project: Project
+) -> None:
+    """pyarrow, trimmed in the image, still streams CSV in and writes Parquet out."""
+    record = sample_record(project)
+    write_csv = (
+        "import csv, json, sys; rows = json.loads(sys.argv[1]);"
+        "w = csv.DictWriter(open('/tmp/in.csv', 'w', newline=''), fieldnames=list(rows[0]));"
+        "w.writeheader(); w.writerows(rows)"
+    )
+    count = "import pyarrow.parquet as pq; print(pq.read_metadata('/tmp/out.parquet').num_rows)"
+    with serving(engine, images.with_model) as container:
+        container.exec("python", "-c", write_csv, json.dumps([record] * 50))
+        container.exec(project.slug, "predict", "-i", "/tmp/in.csv", "-o", "/tmp/out.parquet")
+        assert container.exec("python", "-c", count).strip() == "50"
 
 
 def test_image_without_model_is_alive_but_not_ready(

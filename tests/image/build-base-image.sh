@@ -19,7 +19,7 @@
 #   * the debootstrap rootfs tarball is cached in
 #     ${PRODML_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/prodml}.
 #
-# Needs root (debootstrap, buildah with chroot isolation), buildah, debootstrap,
+# Needs root (debootstrap, buildah with chroot isolation), buildah, debootstrap, strip,
 # and network access to a Debian mirror (cold run only).
 #
 # Environment knobs:
@@ -133,8 +133,10 @@ fi
 
 # --- CPython tree for /usr/local ------------------------------------------------
 # Everything but third-party site-packages, test suites, byte-code and static libs
-# (the official image deletes the same). pip is re-bootstrapped below.
-pytar="$workdir/python.tar"
+# (the official image deletes the same), its binaries stripped of symbols (the official
+# image links with --strip-all). pip is re-bootstrapped below.
+pyroot="$workdir/python"
+mkdir -p "$pyroot"
 tar -C "$pysrc" \
     --exclude="./lib/python$pyver/site-packages/*" \
     --exclude="./lib/python$pyver/test" \
@@ -144,9 +146,12 @@ tar -C "$pysrc" \
     --exclude='__pycache__' --exclude='*.pyc' --exclude='*.pyo' \
     --exclude='./lib/libpython*.a' --exclude='./lib/python*/config-*/*.a' \
     --exclude='./bin/pip*' \
-    --owner=0 --group=0 --numeric-owner \
-    --transform='s,^\./,./usr/local/,' \
-    -cf "$pytar" .
+    -cf - . | tar -C "$pyroot" -xf -
+find "$pyroot" -type f \( -name '*.so' -o -name '*.so.*' -o -path '*/bin/python3*' \) \
+    -exec sh -c 'strip --strip-unneeded "$1" 2>/dev/null || true' sh {} \;  # scripts are left as they are
+pytar="$workdir/python.tar"
+tar -C "$pyroot" --owner=0 --group=0 --numeric-owner \
+    --transform='s,^\./,./usr/local/,' -cf "$pytar" .
 
 # --- assemble the image -------------------------------------------------------
 log "assembling $image"

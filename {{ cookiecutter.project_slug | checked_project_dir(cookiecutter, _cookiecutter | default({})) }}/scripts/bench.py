@@ -14,7 +14,7 @@ Each measurement is set against the floor it cannot beat, and the ratio is what 
 * decision: model evaluations per second by `postprocess.Policy.decide` (a price optimizer scores
   each row at every candidate price; a yes/no decision scores it once), against the least work
   any decision needs: each row's features built once, and the raw estimator on every evaluation.
-* inference (no target, to choose `inference_backend`): the estimator alone on 1 row and on one batch
+* inference (no target, to choose `inference_backend`): the model alone on 1 row and on one batch
   chunk of rows, by onnxruntime and by NumPy.
 * startup (seconds, the fastest of a few warm starts): the CLI's `--help`, and `serve` from process
   start to `/ready` 200, against a bare interpreter's start.
@@ -40,7 +40,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -466,16 +466,15 @@ def bench_decision(sizes: Sizes, settings: Settings, model: TrainedModel) -> dic
 
 
 def bench_inference(sizes: Sizes, settings: Settings) -> dict[str, Any]:
-    """Seconds per call of the estimator alone, by each backend, on 1 row and on one batch chunk."""
+    """Seconds per call of the model alone, by each served form, on 1 row and on one batch chunk."""
     try:
-        onnx = load(settings.artifact_path, backend="onnx")
+        onnx, linear = (load(settings.artifact_path, backend=backend) for backend in ("onnx", "numpy"))
     except ArtifactError as error:
         raise BenchError(f"{error}: the inference comparison needs it") from error
-    reference = replace(onnx, session=None)  # the same model on NumPy
     chunk = min(settings.batch_chunk_rows, sizes.rows)
     features = build_features(columns_from_frame(validate(rows_like_the_data(settings, chunk))))
     result: dict[str, Any] = {"chunk_rows": chunk}
-    for name, model in (("onnxruntime", onnx), ("numpy", reference)):
+    for name, model in (("onnxruntime", onnx), ("numpy", linear)):
         for label, matrix in (("one_row_s", features[:1]), ("chunk_s", features)):
             action = partial(model.raw_predict, matrix)
             result.setdefault(name, {})[label] = best_seconds(action, sizes.repeats, sizes.budget)
@@ -533,7 +532,7 @@ def table(report: dict[str, Any]) -> str:
     inference = report["inference"]
     onnx, numpy = inference["onnxruntime"], inference["numpy"]
     lines.append(
-        f"\nestimator alone (served by {report['inference_backend']}): 1 row {onnx['one_row_s'] * 1e6:.1f} us on "
+        f"\nmodel alone (served by {report['inference_backend']}): 1 row {onnx['one_row_s'] * 1e6:.1f} us on "
         f"onnxruntime, {numpy['one_row_s'] * 1e6:.1f} us on NumPy; {inference['chunk_rows']:,} rows "
         f"{onnx['chunk_s'] * 1e3:.2f} ms on onnxruntime, {numpy['chunk_s'] * 1e3:.2f} ms on NumPy"
     )
@@ -600,7 +599,7 @@ def benchmark(args: argparse.Namespace) -> None:
         report["batch"] = bench_batch(sizes, settings, work)
     with step(f"decision: {DECISION} on {sizes.decisions:,} rows"):
         report["decision"] = bench_decision(sizes, settings, model)
-    with step("inference: the estimator alone, onnxruntime and NumPy"):
+    with step("inference: the model alone, onnxruntime and NumPy"):
         report["inference"] = bench_inference(sizes, settings)
     with step("startup: --help, and serve until /ready"):
         report["startup"] = bench_startup(work)

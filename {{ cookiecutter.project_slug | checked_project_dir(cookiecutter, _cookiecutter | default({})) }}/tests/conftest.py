@@ -60,7 +60,14 @@ def artifact(split_parts: Split, project_settings: Settings, tmp_path_factory: p
 
 @pytest.fixture(scope="session")
 def model(artifact: Path) -> TrainedModel:
+    """The model as it serves: without scikit-learn, its `estimator` is None."""
     return load(artifact)
+
+
+@pytest.fixture(scope="session")
+def fitted(artifact: Path) -> TrainedModel:
+    """The model loaded in full: its `estimator` is the fitted scikit-learn estimator."""
+    return load(artifact, backend="scikit-learn")
 
 
 @pytest.fixture(scope="session")

@@ -112,6 +112,18 @@ def test_user_errors_are_one_clear_line(settings: Settings, sample_path: Path, t
     assert "error: no model artifact at" in error_line(result)
 
 
+def test_train_without_the_train_group_is_one_line_and_writes_nothing(settings: Settings) -> None:
+    """As in the serving image, where scikit-learn is not installed: no traceback, no file touched."""
+    before = settings.artifact_path.read_bytes()
+    code = "import sys; sys.modules['sklearn'] = None; from {{ cookiecutter.module_name }}.cli import app; app()"
+    result = subprocess.run([sys.executable, "-c", code, "train"], capture_output=True, text=True, check=False)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "error: sklearn is not installed: this command needs a dependency group" in result.stderr
+    assert settings.artifact_path.read_bytes() == before
+    assert not settings.reports_dir.exists()
+
+
 def test_a_setting_out_of_range_is_one_line_naming_it(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(f"{ENV_PREFIX}MIN_SPLIT_ROWS", "0")
     line = error_line(runner.invoke(app, ["train"]))

@@ -1,17 +1,24 @@
 """The model artifact: one zip file that is safe to load and whose guarantee is checked, not assumed.
 
-It holds `metadata.json`, the estimator as skops (the reference; loading it never runs code
-from the file) and, when skl2onnx can convert it, the same estimator as ONNX. The metadata
-lists a sha256 of every other member. The model version is derived from the estimator's
-content (`content_digest`), so the same data and settings give the same version, and two
-artifacts with the same version hold the same model.
+Its members, each listed in `metadata.json` with its sha256:
+- `model.skops`, the fitted estimator: the reference (loading it never runs code from the file);
+- `model.linear.json`, for a linear estimator, its coefficients (`linear.LinearForm`);
+- `model.onnx`, when skl2onnx can convert the estimator, the same model as an ONNX graph.
+Serving computes the linear form with NumPy, or runs the graph on onnxruntime: it never imports
+scikit-learn, SciPy or skops, which are in the `train` dependency group and not in the image.
+Both forms are checked against the estimator when the artifact is written. The model version is
+derived from the estimator's content (`content_digest`), so the same data and settings give the
+same version, and two artifacts with the same version hold the same model.
 
 What `load` checks, and what that protects against:
 - every member is listed, has its listed sha256 and a bounded size; the metadata has every
-  field, typed: protects against accidental corruption, truncation and swapped files;
-- the estimator was fitted under this code's monotonic constraints and, for a linear one, its
-  coefficients obey them, and the version matches its bytes: the monotone guarantee (demand
-  never rises with price, say) holds for whatever is served, even for a file edited by hand;
+  field, typed, and the version matches the estimator's bytes: protects against accidental
+  corruption, truncation and swapped files;
+- the monotone guarantee (demand never rises with price, say), on whatever is served, even a
+  file edited by hand: a linear form's coefficients obey this code's constraints (a proof for
+  every input); a graph moves the right way along each constrained feature on probe rows and
+  agrees with the linear form when there is one; an estimator was fitted under this code's
+  `monotonic_cst`;
 - with a signing key (`artifact_key` setting), an HMAC-SHA256 of the metadata, which covers
   every member's digest: only that protects against a deliberate forger, who can recompute
   the digests inside the zip but not the HMAC without the key.
@@ -27,39 +34,31 @@ import logging
 import re
 import zipfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-import numpy as np
-import skops.io
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import __version__, objective
-from .estimator import ESTIMATOR, ONNX_COLUMN, ONNX_INPUT, ONNX_OUTPUT
 from .features import FEATURE_NAMES, monotonic_constraints
-from .model import ARTIFACT_FORMAT, TrainedModel
+from .linear import LinearForm, Matrix
+from .model import ARTIFACT_FORMAT, EstimatorPredictor, TrainedModel
+from .predictors import FormError, check_agreement, check_signs, onnx_predictor
 from .schema import SCHEMA
 from .tables import atomic_path
 
-if TYPE_CHECKING:
-    import onnxruntime
-
 #: What computes predictions: see `load`.
-Backend = Literal["auto", "numpy", "onnx"]
+Backend = Literal["auto", "numpy", "onnx", "scikit-learn"]
 
 logger = logging.getLogger(__name__)
 
-#: Types the artifact may contain beyond skops' defaults. Loading refuses anything else,
-#: so a tampered file cannot smuggle in code to run. The second is the tree container of
-#: scikit-learn's histogram gradient boosting, the documented alternative estimator.
-TRUSTED_TYPES = [
-    f"{ESTIMATOR.__module__}.{ESTIMATOR.__qualname__}",
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-]
-#: How far the ONNX graph's output may stray from the scikit-learn reference.
-ONNX_TOLERANCE = 1e-6
 #: No member may inflate beyond this: a small file must not exhaust memory when loaded.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 METADATA, SIGNATURE = "metadata.json", "signature"
+SKOPS, LINEAR, ONNX = "model.skops", "model.linear.json", "model.onnx"
+#: Types the estimator may contain beyond skops' defaults and the task's estimator (`ESTIMATOR`);
+#: loading refuses anything else, so a tampered file cannot smuggle in code to run. Here: the tree
+#: container of scikit-learn's histogram gradient boosting, the documented alternative estimator.
+TRUSTED_TYPES = ["sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor"]
 
 
 class ArtifactError(ValueError):
@@ -83,18 +82,32 @@ class ArtifactMetadata(BaseModel):
 
 def package(model: TrainedModel, key: bytes | None = None) -> tuple[bytes, str]:
     """The artifact's bytes and its model version; signed with `key` when one is given."""
-    files = {"model.skops": skops.io.dumps(model.estimator)}
+    import skops.io  # noqa: PLC0415 (training only: serving has no skops)
+
+    estimator = model.estimator
+    if estimator is None:
+        raise ArtifactError("only a model with its fitted estimator can be packaged: train one, or load it in full")
+
+    def reference(X: Matrix) -> Matrix:
+        return objective.estimate(estimator, X)
+
+    files = {SKOPS: skops.io.dumps(estimator)}
+    linear_form = getattr(estimator, "linear_form", None)
+    if callable(linear_form):
+        form: LinearForm = linear_form()
+        check_agreement(form.predict_unchecked, reference, "the estimator")  # a FormError is a bug of linear_form
+        files[LINEAR] = form.to_json()
     try:
         # Training only: skl2onnx is in the `train` dependency group, not in the serving image.
         from .onnx_export import to_onnx  # noqa: PLC0415
 
-        graph = to_onnx(model.estimator)
-        _onnx_session(graph, model.estimator)  # only a graph that agrees with the model is shipped
-        files["model.onnx"] = graph
+        graph = to_onnx(estimator)
+        onnx_predictor(graph, reference)  # only a graph that agrees with the model is shipped
+        files[ONNX] = graph
     except Exception as error:  # the graph is optional: a converter may fail in any way, the reference ships
-        logger.warning("no ONNX graph in the artifact, predictions will use the estimator itself: %s", error)
+        logger.warning("no ONNX graph in the artifact: %s", error)
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-    model_version = _version(content_digest(files["model.skops"]))
+    model_version = _version(content_digest(files[SKOPS]))
     metadata = json.dumps(model.metadata | {"sha256": digests, "model_version": model_version}, indent=2, default=str)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
@@ -146,35 +159,44 @@ def _sign(key: bytes, metadata: bytes) -> str:
 def load(path: Path, *, backend: Backend = "auto", key: bytes | None = None) -> TrainedModel:
     """Read an artifact, refusing (with ArtifactError, naming the cause) any file unsafe to serve.
 
-    `backend` chooses what computes predictions: "numpy", the estimator itself; "onnx", its ONNX
-    graph on onnxruntime, once shown to agree with the estimator; "auto", NumPy for a linear
-    estimator (a dot product: 1 row 1.6 us against 6.9 us on onnxruntime) and onnxruntime for
-    any other that has a graph. onnxruntime is imported only when it serves.
+    `backend` chooses what computes predictions: "numpy", the linear form (1 row in ~2 us);
+    "onnx", the ONNX graph on onnxruntime (~7 us); "scikit-learn", the estimator itself (the
+    reference, ~50 us, and the only backend that needs the `train` group); "auto", the first of
+    these the artifact has. Only the chosen backend's libraries are imported.
     """
     if not path.is_file():
         raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
     files, metadata = _read_members(path, key)
     _check_compatible(path, metadata)
-    untrusted = set(skops.io.get_untrusted_types(data=files["model.skops"])) - set(TRUSTED_TYPES)
-    if untrusted:
-        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
-    try:
-        estimator = skops.io.loads(files["model.skops"], trusted=TRUSTED_TYPES)
-    except Exception as error:  # skops raises many types for a malformed payload
-        raise ArtifactError(f"{path} holds an estimator skops cannot load ({error})") from error
-    _check_guarantee(path, estimator, metadata, files["model.skops"])
-    model = TrainedModel(estimator, metadata.model_dump())
+    if metadata.model_version != _version(content_digest(files[SKOPS])):
+        raise ArtifactError(f"{path} claims version {metadata.model_version}, which does not match its estimator")
+    form = _linear_form(path, files[LINEAR]) if LINEAR in files else None
     if backend == "auto":
-        backend = "numpy" if hasattr(estimator, "predict_unchecked") or "model.onnx" not in files else "onnx"
+        backend = "numpy" if form else "onnx" if ONNX in files else "scikit-learn"
     if backend == "numpy":
-        return model
-    if "model.onnx" not in files:
-        raise ArtifactError(f"{path} has no ONNX graph: set inference_backend to numpy or auto")
-    try:
-        session = _onnx_session(files["model.onnx"], estimator)
-    except OnnxError as error:
-        raise ArtifactError(f"{path} holds an ONNX graph that {error}: retrain the model") from error
-    return TrainedModel(estimator, model.metadata, session)
+        if form is None:
+            raise ArtifactError(
+                f"{path} has no linear form (its estimator is not linear): set inference_backend to auto"
+            )
+        return TrainedModel(form, metadata.model_dump())
+    if backend == "onnx":
+        if ONNX not in files:
+            raise ArtifactError(f"{path} has no ONNX graph: set inference_backend to auto")
+        try:
+            graph = onnx_predictor(files[ONNX], form.predict_unchecked if form else None)
+        except ModuleNotFoundError as error:
+            raise _missing(path, "onnx", "onnxruntime", error) from error
+        except FormError as error:
+            raise ArtifactError(f"{path} holds an ONNX graph that {error}: retrain the model") from error
+        return TrainedModel(graph, metadata.model_dump())
+    estimator = _estimator(path, files[SKOPS])
+    reference = EstimatorPredictor(estimator)
+    if form is not None:
+        try:
+            check_agreement(form.predict_unchecked, reference.predict_unchecked, "its estimator")
+        except FormError as error:
+            raise ArtifactError(f"{path} holds a linear form that {error}: retrain the model") from error
+    return TrainedModel(reference, metadata.model_dump(), estimator)
 
 
 def read_metadata(path: Path) -> dict[str, Any]:
@@ -206,7 +228,7 @@ def _read_members(path: Path, key: bytes | None) -> tuple[dict[str, bytes], Arti
             raise ArtifactError(f"{path} is not signed with the configured artifact_key: refusing to load it")
     listed = set(metadata.sha256)
     present = set(raw) - {METADATA, SIGNATURE}
-    if listed != present or "model.skops" not in listed:
+    if listed != present or SKOPS not in listed:
         raise ArtifactError(
             f"{path} failed its integrity check: members {sorted(present)} do not match the listed {sorted(listed)}"
         )
@@ -242,9 +264,44 @@ def _check_compatible(path: Path, metadata: ArtifactMetadata) -> None:
         raise ArtifactError(f"{path} was trained for a different input schema or feature set: retrain the model")
 
 
-def _check_guarantee(path: Path, estimator: object, metadata: ArtifactMetadata, payload: bytes) -> None:
-    """What the monotone guarantee rests on: an estimator fitted under this code's monotonic
-    constraints (`monotonic_cst`) for its features, and, for a linear one, coefficients that obey them."""
+def _linear_form(path: Path, data: bytes) -> LinearForm:
+    """The linear form, read as plain numbers and held to the constraints."""
+    try:
+        form = LinearForm.from_json(data)
+    except (ValueError, RecursionError) as error:  # JSON and Unicode errors are ValueErrors
+        raise ArtifactError(f"{path} holds a linear form that cannot be read: {error}") from error
+    try:
+        check_signs(form.coef)
+    except FormError as error:
+        raise ArtifactError(f"{path} holds a linear form that {error}: refusing to load it") from error
+    return form
+
+
+def _missing(path: Path, backend: str, group: str, error: ModuleNotFoundError) -> ArtifactError:
+    """What to install when the backend that serves `path` lacks its libraries (as in the image)."""
+    return ArtifactError(
+        f"{path} is served by the {backend} backend, which needs {error.name} from the `{group}` dependency "
+        f"group: run `uv sync --group {group}` (`make install` installs every group; an image: build it with "
+        f"--build-arg EXTRA_GROUP={group})"
+    )
+
+
+def _estimator(path: Path, payload: bytes) -> Any:
+    """The estimator, loaded by skops from trusted types only, and fitted under this code's constraints."""
+    try:
+        import skops.io  # noqa: PLC0415 (only this backend needs it)
+
+        from .estimator import ESTIMATOR  # noqa: PLC0415
+    except ModuleNotFoundError as error:
+        raise _missing(path, "scikit-learn", "train", error) from error
+    trusted = [f"{ESTIMATOR.__module__}.{ESTIMATOR.__qualname__}", *TRUSTED_TYPES]
+    untrusted = set(skops.io.get_untrusted_types(data=payload)) - set(trusted)
+    if untrusted:
+        raise ArtifactError(f"{path} holds types that are not trusted: {sorted(untrusted)}; refusing to load it")
+    try:
+        estimator = skops.io.loads(payload, trusted=trusted)
+    except Exception as error:  # skops raises many types for a malformed payload
+        raise ArtifactError(f"{path} holds an estimator skops cannot load ({error})") from error
     get_params = getattr(estimator, "get_params", None)
     params = get_params() if callable(get_params) else {}
     if not hasattr(estimator, "predict") or "monotonic_cst" not in params:
@@ -253,43 +310,12 @@ def _check_guarantee(path: Path, estimator: object, metadata: ArtifactMetadata, 
             "monotone guarantee cannot be checked; refusing to load it"
         )
     expected = monotonic_constraints()
-    width = getattr(estimator, "n_features_in_", None)
-    if list(params["monotonic_cst"] or []) != expected or width != len(expected):
+    if list(params["monotonic_cst"] or []) != expected or getattr(estimator, "n_features_in_", None) != len(expected):
         raise ArtifactError(f"{path} holds an estimator with other constraints or features than this code declares")
-    coef = np.asarray(getattr(estimator, "coef_", np.zeros(len(expected))), dtype=float).ravel()
-    cst = np.asarray(expected)
-    if coef.shape != cst.shape:
-        raise ArtifactError(f"{path} holds {coef.size} coefficients for {cst.size} features")
-    broken = ~np.isfinite(coef) | ((cst == -1) & (coef > 0)) | ((cst == 1) & (coef < 0))
-    if broken.any():
-        names = [FEATURE_NAMES[i] for i in np.flatnonzero(broken)]
-        raise ArtifactError(f"{path} holds coefficients that break their constraints ({names}): refusing to load it")
-    if metadata.model_version != _version(content_digest(payload)):
-        raise ArtifactError(f"{path} claims version {metadata.model_version}, which does not match its estimator")
-
-
-class OnnxError(ValueError):
-    """An ONNX graph that onnxruntime cannot run, or whose output strays from the estimator's."""
-
-
-def _onnx_session(graph: bytes, estimator: Any) -> onnxruntime.InferenceSession:
-    """Load the ONNX graph into onnxruntime, checked against the estimator on probe rows.
-
-    The probes are all-zeros and each unit vector: for a linear model, agreeing on them means
-    agreeing everywhere. One thread per session: the web server and batch scoring already
-    parallelize across requests and chunks, and more threads would fight over the cores.
-    """
-    import onnxruntime  # noqa: PLC0415 (only where it serves: the NumPy backend never loads it)
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = options.inter_op_num_threads = 1
-    probes = np.vstack([np.zeros(len(FEATURE_NAMES)), np.eye(len(FEATURE_NAMES))])
+    linear_form = getattr(estimator, "linear_form", None)
     try:
-        session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
-        onnx_output = session.run([ONNX_OUTPUT], {ONNX_INPUT: probes})[0][:, ONNX_COLUMN]
-    except Exception as error:  # onnxruntime's errors share no base class but Exception
-        raise OnnxError(f"onnxruntime cannot run ({error})") from error
-    gap = float(np.max(np.abs(onnx_output - objective.estimate(estimator, probes))))
-    if not gap <= ONNX_TOLERANCE:
-        raise OnnxError(f"disagrees with the scikit-learn model by {gap:.3g} (more than {ONNX_TOLERANCE:g})")
-    return session
+        if callable(linear_form):
+            check_signs(linear_form().coef)
+    except FormError as error:
+        raise ArtifactError(f"{path} holds an estimator that {error}: refusing to load it") from error
+    return estimator

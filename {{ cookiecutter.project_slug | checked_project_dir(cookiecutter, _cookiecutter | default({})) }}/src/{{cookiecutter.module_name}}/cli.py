@@ -82,6 +82,13 @@ def _clean_errors() -> Iterator[None]:
         _fail(describe_invalid(error), error)
     except (FileNotFoundError, ValueError) as error:  # bad data, settings or artifact: their messages name it
         _fail(str(error), error)
+    except ModuleNotFoundError as error:  # e.g. `train` where only serving is installed, as in the image
+        package = str(error.name).split(".")[0]
+        _fail(
+            f"{package} is not installed: this command needs a dependency group this environment lacks "
+            "(`make install` installs them all; the image holds only what serving needs)",
+            error,
+        )
     except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
         from .tables import written_path
 

@@ -71,9 +71,10 @@ class Settings(TaskSettings):
     keep_alive_seconds: int = Field(default=5, ge=1, le=300)
     log_level: str = "INFO"
     batch_chunk_rows: int = Field(default=100_000, ge=1)
-    # What computes predictions: "numpy" (the estimator itself), "onnx" (its ONNX graph on
-    # onnxruntime) or "auto": NumPy for a linear model, where it is faster, onnxruntime otherwise.
-    inference_backend: Literal["auto", "numpy", "onnx"] = "auto"
+    # What computes predictions: "numpy" (a linear model's coefficients), "onnx" (the ONNX graph
+    # on onnxruntime), "scikit-learn" (the estimator itself: needs the `train` dependency group,
+    # which the image lacks) or "auto", the first of these the artifact holds.
+    inference_backend: Literal["auto", "numpy", "onnx", "scikit-learn"] = "auto"
     # Sign artifacts when training and require the signature when loading (HMAC-SHA256).
     # Only a key protects against a deliberately forged artifact; see the README.
     artifact_key: SecretStr | None = None

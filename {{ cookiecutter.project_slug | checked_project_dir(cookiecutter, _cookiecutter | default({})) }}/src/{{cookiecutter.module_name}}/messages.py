@@ -111,7 +111,7 @@ class InvalidJSON(BaseModel):
 
 class Metadata(BaseModel):
     model_version: str
-    inference_backend: str = Field(description='What computes predictions: "numpy" or "onnxruntime".')
+    inference_backend: str = Field(description='What computes predictions: "numpy", "onnxruntime" or "scikit-learn".')
     trained_at: str
     package_version: str = Field(description="Version of the package serving the model.")
     trained_with_package_version: str

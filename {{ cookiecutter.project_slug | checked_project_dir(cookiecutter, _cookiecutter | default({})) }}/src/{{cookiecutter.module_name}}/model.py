@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib.metadata import version
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,6 @@ import pandas as pd
 from . import __version__, objective
 from .columns import Columns, Matrix, columns_from_frame
 from .data import TARGET, Split, fingerprint, to_records
-from .estimator import ONNX_COLUMN, ONNX_INPUT, ONNX_OUTPUT
 from .features import FEATURE_NAMES, build_features
 from .schema import SCHEMA
 
@@ -32,22 +31,53 @@ logger = logging.getLogger(__name__)
 ARTIFACT_FORMAT = 1
 
 
+class Predictor(Protocol):
+    """What computes the model's output (on its model scale) from a matrix of `build_features`:
+    a `linear.LinearForm` (NumPy), the ONNX graph (onnxruntime) or the estimator itself."""
+
+    backend: ClassVar[str]
+
+    def predict_unchecked(self, X: Matrix) -> Matrix: ...
+
+
+@dataclass(frozen=True)
+class EstimatorPredictor:
+    """The fitted scikit-learn estimator computes the predictions: the reference, and the only
+    way to serve an estimator that has neither a linear form nor an ONNX graph."""
+
+    estimator: Any
+    backend: ClassVar[str] = "scikit-learn"
+
+    def predict_unchecked(self, X: Matrix) -> Matrix:
+        return objective.estimate(self.estimator, X)
+
+
+def predictor_of(estimator: Any) -> Predictor:
+    """The fastest predictor of a fitted estimator: its linear form when it has one."""
+    linear_form = getattr(estimator, "linear_form", None)
+    return linear_form() if callable(linear_form) else EstimatorPredictor(estimator)
+
+
 @dataclass(frozen=True)
 class TrainedModel:
-    """A fitted estimator plus everything needed to trust and explain its predictions.
+    """A model that predicts, plus everything needed to trust and explain its predictions.
 
-    `session` is the estimator's ONNX graph in onnxruntime, when that backend serves (see
-    `artifact.load`); otherwise the estimator itself computes the predictions, in this process.
+    `estimator` is the fitted scikit-learn estimator when the model was trained or loaded in
+    full; a served model has only its `predictor` (see `artifact.load`), and no scikit-learn.
     """
 
-    estimator: Any  # a fitted scikit-learn estimator: `objective.fit_estimator` decides which
+    predictor: Predictor
     metadata: dict[str, Any]
-    session: Any = None  # an onnxruntime.InferenceSession, imported only when that backend serves
+    estimator: Any = None
+
+    @classmethod
+    def fitted(cls, estimator: Any, metadata: dict[str, Any]) -> TrainedModel:
+        return cls(predictor_of(estimator), metadata, estimator)
 
     @property
     def backend(self) -> str:
-        """What computes the predictions: "onnxruntime" or "numpy" (the estimator itself)."""
-        return "numpy" if self.session is None else "onnxruntime"
+        """What computes the predictions: "numpy", "onnxruntime" or "scikit-learn"."""
+        return self.predictor.backend
 
     @property
     def version(self) -> str:
@@ -58,13 +88,10 @@ class TrainedModel:
         return objective.from_model_scale(self.raw_predict(build_features(columns)))
 
     def raw_predict(self, X: Matrix) -> Matrix:
-        """The estimator's output (on the model's scale) for a matrix from `build_features`."""
+        """The model's output (on its model scale) for a matrix from `build_features`."""
         if len(X) == 0:  # a chunk with no valid row: scikit-learn and ONNX graphs may refuse an empty matrix
             return np.empty(0)
-        if self.session is not None:
-            return np.asarray(self.session.run([ONNX_OUTPUT], {ONNX_INPUT: X})[0][:, ONNX_COLUMN])
-        unchecked = getattr(self.estimator, "predict_unchecked", None)  # the matrix is valid by construction
-        return unchecked(X) if unchecked else objective.estimate(self.estimator, X)
+        return self.predictor.predict_unchecked(X)
 
 
 def evaluate(model: TrainedModel, split: Split) -> dict[str, dict[str, float]]:
@@ -87,7 +114,7 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
     selection = objective.SELECTION_METRIC
 
     def validation_score(alpha: float) -> float:
-        candidate = TrainedModel(objective.fit_estimator(split.train, alpha), {})
+        candidate = TrainedModel.fitted(objective.fit_estimator(split.train, alpha), {})
         predicted = candidate.predict(columns_from_frame(split.validation))
         return objective.metrics(split.validation[TARGET.name], predicted)[selection]
 
@@ -111,7 +138,7 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
             **{lib: version(lib) for lib in ("numpy", "pandas", "scikit-learn", "scipy", "skops")},
         },
     }
-    model = TrainedModel(estimator, metadata)
+    model = TrainedModel.fitted(estimator, metadata)
     metadata["metrics"] = {"test": evaluate(model, split)}
     return model
 

@@ -19,6 +19,7 @@ from {{ cookiecutter.module_name }}.objective import (
     POSITIVE,
     baseline_predict,
     calibration_error,
+    from_model_scale,
     is_positive,
     metrics,
 )
@@ -55,9 +56,21 @@ def test_constraint_shape_and_classes_are_checked() -> None:
         MonotonicLogisticRegression().fit(np.ones((3, 2)), [0, 1, 2])
 
 
-def test_the_unchecked_shortcut_equals_predict_proba(model: TrainedModel) -> None:
-    X = np.random.default_rng(3).normal(size=(50, model.estimator.n_features_in_))
-    np.testing.assert_allclose(model.estimator.predict_unchecked(X), model.estimator.predict_proba(X)[:, 1], rtol=1e-12)
+def test_the_linear_form_computes_what_predict_proba_does(fitted: TrainedModel) -> None:
+    """What serves (`linear_form`, NumPy alone) is the positive class's log-odds: back on the
+    probability scale it is `predict_proba`, far out too."""
+    classifier = fitted.estimator
+    X = np.random.default_rng(3).normal(scale=5.0, size=(50, classifier.n_features_in_))
+    probability = from_model_scale(classifier.linear_form().predict_unchecked(X))
+    np.testing.assert_allclose(probability, classifier.predict_proba(X)[:, 1], rtol=1e-12, atol=1e-300)
+
+
+def test_the_probability_scale_never_overflows() -> None:
+    z = np.array([-800.0, -2.0, 0.0, 2.0, 800.0])
+    with np.errstate(over="raise", invalid="raise"):  # exp(800) overflows in the textbook formula
+        p = from_model_scale(z)
+    np.testing.assert_allclose(p[1:4], 1.0 / (1.0 + np.exp(-z[1:4])), rtol=1e-15)
+    assert (p[0], p[-1]) == (0.0, 1.0)
 
 
 def test_metrics_match_scikit_learn_and_the_calibration_error_is_exact() -> None:

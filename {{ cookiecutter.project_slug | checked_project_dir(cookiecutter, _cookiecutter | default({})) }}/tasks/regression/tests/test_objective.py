@@ -37,13 +37,16 @@ def test_constraint_shape_is_checked() -> None:
         MonotonicLinearRegression(monotonic_cst=[-1]).fit(np.ones((4, 2)), np.ones(4))
 
 
-def test_the_linear_shortcuts_equal_predict(model: TrainedModel) -> None:
+def test_the_linear_form_computes_what_predict_does(fitted: TrainedModel) -> None:
+    """What serves (`linear_form`, NumPy alone) equals the estimator's `predict`, also for many
+    candidate values of a few features at once (`predict_varying`, the price optimizer's path)."""
     rng = np.random.default_rng(3)
-    X = rng.normal(size=(50, model.estimator.n_features_in_))
-    regressor = model.estimator
-    np.testing.assert_allclose(regressor.predict_unchecked(X), regressor.predict(X), rtol=1e-12)
+    regressor = fitted.estimator
+    X = rng.normal(size=(50, regressor.n_features_in_))
+    form = regressor.linear_form()
+    np.testing.assert_allclose(form.predict_unchecked(X), regressor.predict(X), rtol=1e-12)
     values = rng.normal(size=(50, 4, 2))
-    varied = regressor.predict_varying(X, [1, 5], values)
+    varied = form.predict_varying(X, [1, 5], values)
     for k in range(4):
         changed = X.copy()
         changed[:, [1, 5]] = values[:, k]

@@ -4,8 +4,8 @@
 for a binary classifier, so it works with its tools (`clone`, `set_params`, pipelines, model
 selection, calibration). Its probabilities move in one direction with a constrained feature
 because the sigmoid is increasing: a coefficient >= 0 can only raise them. One method beyond
-the estimator API, `predict_unchecked`, returns the positive class's probability without
-scikit-learn's input checks (for one row, the checks cost more than the product).
+the estimator API, `linear_form`, hands its coefficients to `linear.LinearForm`: what the
+artifact serves with NumPy alone, the positive class's log-odds (`decision_function`).
 """
 
 from __future__ import annotations
@@ -22,11 +22,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .constraints import SignConstrained
-
-Matrix = npt.NDArray[np.float64]
-#: Names of an ONNX graph's input (the feature matrix) and output (rows x 2: the probability of
-#: each class, no ZipMap), and the output's column that holds the positive class's probability.
-ONNX_INPUT, ONNX_OUTPUT, ONNX_COLUMN = "features", "probabilities", 1
+from .linear import LinearForm, Matrix
 
 
 class MonotonicLogisticRegression(SignConstrained, ClassifierMixin, BaseEstimator):
@@ -83,7 +79,7 @@ class MonotonicLogisticRegression(SignConstrained, ClassifierMixin, BaseEstimato
     def decision_function(self, X: npt.ArrayLike) -> Matrix:
         """The log-odds of the positive class (`classes_[1]`)."""
         check_is_fitted(self)
-        return np.asarray(validate_data(self, X, reset=False) @ self.coef_[0] + self.intercept_[0])
+        return self.linear_form().predict_unchecked(validate_data(self, X, reset=False))
 
     def predict_proba(self, X: npt.ArrayLike) -> Matrix:
         positive = expit(self.decision_function(X))
@@ -93,10 +89,10 @@ class MonotonicLogisticRegression(SignConstrained, ClassifierMixin, BaseEstimato
         positive = self.decision_function(X) > 0
         return np.asarray(self.classes_[positive.astype(int)])
 
-    def predict_unchecked(self, X: Matrix) -> Matrix:
-        """The positive class's probability without scikit-learn's input checks, for a matrix
-        known to be valid (finite float64 of the fitted width, as `features.build_features` makes)."""
-        return np.asarray(expit(X @ self.coef_[0] + self.intercept_[0]))
+    def linear_form(self) -> LinearForm:
+        """The positive class's log-odds, X @ coef + intercept, as NumPy alone serves it."""
+        check_is_fitted(self)
+        return LinearForm(np.asarray(self.coef_[0], dtype=np.float64), float(self.intercept_[0]))
 
 
 #: The estimator the task fits; the artifact trusts it when loading.

@@ -5,7 +5,9 @@ the estimator (`fit_estimator`, the swap point), the metrics, which one chooses 
 and the naive baseline the model must beat.
 
 The model's answer is the probability of the positive label (the second of the target's two
-declared labels). It is judged as a probability, not a yes/no: log loss (what the penalty
+declared labels). The estimator works on the log-odds of it (its model scale: a linear score,
+the same for the estimator, its ONNX graph and its linear form), and `from_model_scale` turns
+that into the probability. It is judged as a probability, not a yes/no: log loss (what the penalty
 minimizes on the validation part), Brier score, ROC AUC, PR AUC and the expected calibration
 error; the decision that turns it into an action is `postprocess`'s. The estimator is fitted
 under `features.monotonic_constraints()`, which turn the schema's `monotone` promises (churn
@@ -19,12 +21,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 from .columns import Matrix, columns_from_frame
 from .contract import DeclarationError
 from .data import TARGET
-from .estimator import MonotonicLogisticRegression
 from .features import build_features, monotonic_constraints
 
 #: The metric that chooses the penalty on the validation part (lower is better), and the one
@@ -33,6 +33,9 @@ SELECTION_METRIC = "log_loss"
 #: Probability bins of the expected calibration error.
 CALIBRATION_BINS = 10
 _EPSILON = 1e-15
+#: The ONNX graph's interface, as `onnx_export` writes it and `artifact` serves it: the names of
+#: its input (the feature matrix) and output (rows x 1: the positive label's log-odds).
+ONNX_INPUT, ONNX_OUTPUT = "features", "log_odds"
 
 
 def _labels() -> tuple[Any, Any]:
@@ -56,15 +59,20 @@ def is_positive(values: pd.Series | npt.ArrayLike) -> Matrix:
 
 
 def from_model_scale(z: Matrix) -> Matrix:
-    """The estimator's output already is a probability; clipping to [0, 1] only guards the
-    rounding of a graph (and is non-decreasing, so it keeps the monotone guarantees)."""
-    return np.asarray(np.clip(z, 0.0, 1.0))
+    """The probability from the log-odds: the logistic function 1 / (1 + e^-z), written so that
+    no z overflows. It is increasing, so it keeps the monotone guarantees."""
+    return np.asarray(np.exp(-np.logaddexp(0.0, -np.asarray(z, dtype=np.float64))))
 
 
 def estimate(estimator: Any, X: Matrix) -> Matrix:
-    """The positive label's probability, for any scikit-learn classifier."""
+    """The positive label's log-odds, for any scikit-learn classifier: its `decision_function`
+    when it has one (binary classifiers' is the log-odds), else from its probabilities."""
+    decision = getattr(estimator, "decision_function", None)
+    if callable(decision):
+        return np.asarray(decision(X), dtype=np.float64).ravel()
     column = int(np.flatnonzero(estimator.classes_ == 1)[0])
-    return np.asarray(estimator.predict_proba(X)[:, column], dtype=np.float64)
+    p = np.clip(np.asarray(estimator.predict_proba(X)[:, column], dtype=np.float64), _EPSILON, 1 - _EPSILON)
+    return np.asarray(np.log(p) - np.log1p(-p))
 
 
 def check_target(part: str, rows: pd.DataFrame) -> None:
@@ -81,7 +89,10 @@ def check_target(part: str, rows: pd.DataFrame) -> None:
 def fit_estimator(frame: pd.DataFrame, alpha: float) -> Any:
     """The estimator, fitted under the features' monotonic constraints on labels 0 / 1. Swap it
     here: any scikit-learn classifier with `predict_proba` that takes `monotonic_cst` (e.g.
-    HistGradientBoostingClassifier) works."""
+    HistGradientBoostingClassifier) works. Imported here, not above: serving uses this module but
+    never fits, and has no scikit-learn."""
+    from .estimator import MonotonicLogisticRegression  # noqa: PLC0415
+
     X = build_features(columns_from_frame(frame))
     return MonotonicLogisticRegression(monotonic_constraints(), alpha).fit(X, is_positive(frame[TARGET.name]))
 
@@ -97,7 +108,10 @@ def calibration_error(y: Matrix, p: Matrix, bins: int = CALIBRATION_BINS) -> flo
 
 def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]:
     """How good the probabilities are: log loss, Brier score, ROC AUC, PR AUC (average precision),
-    expected calibration error, and the observed and predicted positive rates."""
+    expected calibration error, and the observed and predicted positive rates. (scikit-learn's
+    AUCs are imported here: serving never scores, and has no scikit-learn.)"""
+    from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: PLC0415
+
     y, p = is_positive(actual), np.asarray(predicted, dtype=float)
     clipped = np.clip(p, _EPSILON, 1 - _EPSILON)
     both = 0 < y.sum() < len(y)

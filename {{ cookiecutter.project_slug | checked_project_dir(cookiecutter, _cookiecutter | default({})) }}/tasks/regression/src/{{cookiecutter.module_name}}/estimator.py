@@ -1,16 +1,14 @@
 """The regressor: least squares with sign-constrained coefficients, a scikit-learn estimator.
 
 `MonotonicLinearRegression` passes scikit-learn's estimator checks (`parametrize_with_checks`),
-so it works with its tools (`clone`, `set_params`, pipelines, model selection). Two methods
-beyond the estimator API let the rest of the code profit from linearity without knowing about
-it: `predict_unchecked` (the product alone, for matrices built by `features`) and
-`predict_varying` (many candidate values of a few features, each costing a few multiplications).
-Code that uses them falls back to `predict` for a regressor without them.
+so it works with its tools (`clone`, `set_params`, pipelines, model selection). One method
+beyond the estimator API, `linear_form`, hands its coefficients to `linear.LinearForm`: what the
+artifact serves with NumPy alone, and what scores many candidate prices for the cost of a few.
+Code that uses it falls back to `predict` for a regressor without it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Self
 
 import numpy as np
@@ -20,11 +18,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .constraints import SignConstrained
-
-Matrix = npt.NDArray[np.float64]
-#: Names of an ONNX graph's input (the feature matrix) and output (rows x 1), and the output's
-#: column that holds the prediction.
-ONNX_INPUT, ONNX_OUTPUT, ONNX_COLUMN = "features", "prediction", 0
+from .linear import LinearForm, Matrix
 
 
 class MonotonicLinearRegression(SignConstrained, RegressorMixin, BaseEstimator):
@@ -52,24 +46,12 @@ class MonotonicLinearRegression(SignConstrained, RegressorMixin, BaseEstimator):
 
     def predict(self, X: npt.ArrayLike) -> Matrix:
         check_is_fitted(self)
-        return self.predict_unchecked(validate_data(self, X, reset=False))
+        return self.linear_form().predict_unchecked(validate_data(self, X, reset=False))
 
-    def predict_unchecked(self, X: Matrix) -> Matrix:
-        """`predict` without scikit-learn's input checks, for a matrix known to be valid (finite
-        float64 of the fitted width, as `features.build_features` makes): for one row the checks
-        cost more than the product."""
-        return X @ self.coef_ + self.intercept_
-
-    def predict_varying(self, X: Matrix, index: Sequence[int], values: Matrix) -> Matrix:
-        """Predictions when the features `index` of each row take each of `k` candidate values.
-
-        `values` is (rows, k, len(index)); the result is (rows, k). The other features are
-        scored once per row, and each candidate adds only its varying features' share.
-        """
-        columns = list(index)
-        coef = self.coef_[columns]
-        fixed = self.predict_unchecked(X) - X[:, columns] @ coef
-        return fixed[:, None] + values @ coef
+    def linear_form(self) -> LinearForm:
+        """What the fitted regressor computes, `X @ coef_ + intercept_`, as NumPy alone serves it."""
+        check_is_fitted(self)
+        return LinearForm(np.asarray(self.coef_, dtype=np.float64), float(self.intercept_))
 
 
 #: The estimator the task fits; the artifact trusts it when loading.

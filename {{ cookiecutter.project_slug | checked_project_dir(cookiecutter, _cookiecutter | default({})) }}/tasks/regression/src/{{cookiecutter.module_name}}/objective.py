@@ -20,7 +20,6 @@ import pandas as pd
 
 from .columns import Matrix, columns_from_frame
 from .data import TARGET
-from .estimator import MonotonicLinearRegression
 from .features import build_features, monotonic_constraints
 from .schema import SCHEMA
 
@@ -30,6 +29,9 @@ SELECTION_METRIC = "wape"
 #: Whether the target is modelled as log(1 + y); see the module docstring.
 LOG_TARGET = TARGET.minimum is not None and TARGET.minimum >= 0
 _MAX_TARGET = TARGET.maximum if TARGET.maximum is not None else np.inf
+#: The ONNX graph's interface, as `onnx_export` writes it and `artifact` serves it: the names of
+#: its input (the feature matrix) and output (rows x 1: the prediction on the model scale).
+ONNX_INPUT, ONNX_OUTPUT = "features", "prediction"
 
 
 def to_model_scale(y: npt.ArrayLike) -> Matrix:
@@ -62,7 +64,10 @@ def check_target(part: str, rows: pd.DataFrame) -> None:
 
 def fit_estimator(frame: pd.DataFrame, alpha: float) -> Any:
     """The estimator, fitted under the features' monotonic constraints. Swap it here: any
-    scikit-learn regressor that takes `monotonic_cst` (e.g. HistGradientBoostingRegressor) works."""
+    scikit-learn regressor that takes `monotonic_cst` (e.g. HistGradientBoostingRegressor) works.
+    Imported here, not above: serving uses this module but never fits, and has no scikit-learn."""
+    from .estimator import MonotonicLinearRegression  # noqa: PLC0415
+
     X = build_features(columns_from_frame(frame))
     y = to_model_scale(frame[TARGET.name].to_numpy(dtype=np.float64))
     return MonotonicLinearRegression(monotonic_constraints(), alpha).fit(X, y)

@@ -13,7 +13,8 @@ from skl2onnx.operator_converters.linear_regressor import convert_sklearn_linear
 from skl2onnx.shape_calculators.linear_regressor import calculate_linear_regressor_output_shapes
 from sklearn.base import BaseEstimator
 
-from .estimator import ONNX_INPUT, ONNX_OUTPUT, MonotonicLinearRegression
+from .estimator import MonotonicLinearRegression
+from .objective import ONNX_INPUT, ONNX_OUTPUT
 
 update_registered_converter(
     MonotonicLinearRegression,

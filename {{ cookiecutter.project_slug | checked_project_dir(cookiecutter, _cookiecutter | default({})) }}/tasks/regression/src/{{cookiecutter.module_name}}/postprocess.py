@@ -122,12 +122,12 @@ def optimize_prices(model: TrainedModel, columns: Columns, grid: PriceGrid, unit
 def predict_at_prices(model: TrainedModel, columns: Columns, prices: Matrix) -> Matrix:
     """The expected target of each row at each of its candidate prices (`prices`: rows x candidates).
 
-    When the estimator offers `predict_varying` (a linear one) and the features module offers
+    When the model's predictor offers `predict_varying` (a linear one) and the features module offers
     `price_features`, each row's fixed features are scored once and each candidate by its
     price features alone; otherwise the full feature rows are scored at every candidate
     price. A test holds the two paths equal.
     """
-    varying = getattr(model.estimator, "predict_varying", None)
+    varying = getattr(model.predictor, "predict_varying", None)
     at_prices = getattr(features, "price_features", None)  # optional in a features module
     if varying is None or at_prices is None:
         return predict_at_prices_generic(model, columns, prices)
