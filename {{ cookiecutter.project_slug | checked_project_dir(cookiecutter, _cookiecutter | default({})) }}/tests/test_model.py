@@ -24,11 +24,11 @@ from {{ cookiecutter.module_name }}.data import Split
 from {{ cookiecutter.module_name }}.estimator import ESTIMATOR
 from {{ cookiecutter.module_name }}.features import FEATURE_NAMES, build_features, monotonic_constraints
 from {{ cookiecutter.module_name }}.linear import LinearForm
-from {{ cookiecutter.module_name }}.model import TrainedModel, evaluate, train
+from {{ cookiecutter.module_name }}.model import ARTIFACT_FORMAT, TrainedModel, evaluate, train
 from {{ cookiecutter.module_name }}.objective import ONNX_INPUT, ONNX_OUTPUT, SELECTION_METRIC
 from {{ cookiecutter.module_name }}.onnx_export import to_onnx
 from {{ cookiecutter.module_name }}.postprocess import UNAVAILABLE, Policy
-from {{ cookiecutter.module_name }}.predictors import TOLERANCE
+from {{ cookiecutter.module_name }}.predictors import TOLERANCE, FormError, check_agreement
 from {{ cookiecutter.module_name }}.schema import SCHEMA
 
 GRID = np.linspace(0.2, 5.0, 40)  # multiples of each value, far beyond the training range
@@ -166,8 +166,9 @@ def test_other_major_version_is_refused(artifact: Path, tmp_path: Path) -> None:
 
 
 def test_other_artifact_format_is_refused(artifact: Path, tmp_path: Path) -> None:
-    with pytest.raises(ArtifactError, match="has artifact format 2, expected 1"):
-        load(rewrite(artifact, tmp_path / "m.zip", metadata={"artifact_format": 2}))
+    other = ARTIFACT_FORMAT + 1
+    with pytest.raises(ArtifactError, match=f"has artifact format {other}, expected {ARTIFACT_FORMAT}"):
+        load(rewrite(artifact, tmp_path / "m.zip", metadata={"artifact_format": other}))
 
 
 def with_estimator(source: Path, target: Path, payload: bytes) -> Path:
@@ -309,6 +310,20 @@ def test_a_graph_that_disagrees_at_export_is_not_shipped(
     with zipfile.ZipFile(tmp_path / "m.zip") as archive:
         assert "model.onnx" not in archive.namelist()
     assert "disagrees with the model by" in caplog.text
+
+
+def test_a_form_that_agrees_on_the_probes_but_not_on_the_data_is_refused() -> None:
+    """A graph of trees converted in float32 can: training checks held-out rows too (`rows`)."""
+
+    def reference(X: np.ndarray) -> np.ndarray:
+        return X.sum(axis=1)
+
+    def served(X: np.ndarray) -> np.ndarray:
+        return X.sum(axis=1) + (np.abs(X).max(axis=1) > 5)  # wrong only far from the probes
+
+    check_agreement(served, reference, "the estimator")
+    with pytest.raises(FormError, match="disagrees with the estimator by 1 "):
+        check_agreement(served, reference, "the estimator", np.full((3, len(FEATURE_NAMES)), 6.0))
 
 
 def test_a_served_model_cannot_be_packaged_again(model: TrainedModel, tmp_path: Path) -> None:

@@ -39,10 +39,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from . import __version__, objective
-from .features import FEATURE_NAMES, monotonic_constraints
+from .features import FEATURE_NAMES
 from .linear import LinearForm, Matrix
 from .model import ARTIFACT_FORMAT, EstimatorPredictor, TrainedModel
-from .predictors import FormError, check_agreement, check_signs, onnx_predictor
+from .predictors import FormError, check_agreement, check_estimator, check_signs, onnx_predictor
 from .schema import SCHEMA
 from .tables import atomic_path
 
@@ -80,8 +80,10 @@ class ArtifactMetadata(BaseModel):
     sha256: dict[str, str]
 
 
-def package(model: TrainedModel, key: bytes | None = None) -> tuple[bytes, str]:
-    """The artifact's bytes and its model version; signed with `key` when one is given."""
+def package(model: TrainedModel, key: bytes | None = None, rows: Matrix | None = None) -> tuple[bytes, str]:
+    """The artifact's bytes and its model version; signed with `key` when one is given. Each
+    served form must agree with the estimator on probe rows and on `rows` (feature rows of the
+    data, when training), or it is not shipped."""
     import skops.io  # noqa: PLC0415 (training only: serving has no skops)
 
     estimator = model.estimator
@@ -95,14 +97,14 @@ def package(model: TrainedModel, key: bytes | None = None) -> tuple[bytes, str]:
     linear_form = getattr(estimator, "linear_form", None)
     if callable(linear_form):
         form: LinearForm = linear_form()
-        check_agreement(form.predict_unchecked, reference, "the estimator")  # a FormError is a bug of linear_form
+        check_agreement(form.predict_unchecked, reference, "the estimator", rows)  # a FormError: a bug of linear_form
         files[LINEAR] = form.to_json()
     try:
         # Training only: skl2onnx is in the `train` dependency group, not in the serving image.
         from .onnx_export import to_onnx  # noqa: PLC0415
 
         graph = to_onnx(estimator)
-        onnx_predictor(graph, reference)  # only a graph that agrees with the model is shipped
+        onnx_predictor(graph, reference, rows)  # only a graph that agrees with the model is shipped
         files[ONNX] = graph
     except Exception as error:  # the graph is optional: a converter may fail in any way, the reference ships
         logger.warning("no ONNX graph in the artifact: %s", error)
@@ -119,9 +121,9 @@ def package(model: TrainedModel, key: bytes | None = None) -> tuple[bytes, str]:
     return buffer.getvalue(), model_version
 
 
-def save(model: TrainedModel, path: Path, key: bytes | None = None) -> str:
+def save(model: TrainedModel, path: Path, key: bytes | None = None, rows: Matrix | None = None) -> str:
     """Write the artifact atomically (a crash never leaves a half-written one); return its version."""
-    data, model_version = package(model, key)
+    data, model_version = package(model, key, rows)
     with atomic_path(path) as partial:
         partial.write_bytes(data)
     return model_version
@@ -302,20 +304,8 @@ def _estimator(path: Path, payload: bytes) -> Any:
         estimator = skops.io.loads(payload, trusted=trusted)
     except Exception as error:  # skops raises many types for a malformed payload
         raise ArtifactError(f"{path} holds an estimator skops cannot load ({error})") from error
-    get_params = getattr(estimator, "get_params", None)
-    params = get_params() if callable(get_params) else {}
-    if not hasattr(estimator, "predict") or "monotonic_cst" not in params:
-        raise ArtifactError(
-            f"{path} holds a {type(estimator).__name__}, not an estimator with monotonic constraints: its "
-            "monotone guarantee cannot be checked; refusing to load it"
-        )
-    expected = monotonic_constraints()
-    if list(params["monotonic_cst"] or []) != expected or getattr(estimator, "n_features_in_", None) != len(expected):
-        raise ArtifactError(f"{path} holds an estimator with other constraints or features than this code declares")
-    linear_form = getattr(estimator, "linear_form", None)
     try:
-        if callable(linear_form):
-            check_signs(linear_form().coef)
+        check_estimator(estimator)
     except FormError as error:
-        raise ArtifactError(f"{path} holds an estimator that {error}: refusing to load it") from error
+        raise ArtifactError(f"{path} holds {error}: refusing to load it") from error
     return estimator

@@ -48,6 +48,8 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console(stderr=True)
+#: How many held-out rows each served form must agree with the estimator on before it ships.
+AGREEMENT_ROWS = 10_000
 
 InputPath = Annotated[
     Path | None, typer.Option("--input", "-i", help="CSV or Parquet file to read (default: the data_path setting).")
@@ -124,7 +126,9 @@ def _report(settings: Settings, name: str, content: object) -> Path:
 def train() -> None:
     """Train on the configured data, compare with the baseline, save the model artifact."""
     from .artifact import package
+    from .columns import columns_from_frame
     from .data import load_training_data, split
+    from .features import build_features
     from .model import train as train_model
     from .tables import atomic_path, check_distinct
 
@@ -141,7 +145,8 @@ def train() -> None:
             progress.update(task, advance=1, description=f"fitting ({len(settings.alphas)} penalties)")
             model = train_model(parts, settings.alphas)
             progress.update(task, advance=1, description="saving the artifact")
-            artifact, version = package(model, settings.signing_key())
+            held_out = build_features(columns_from_frame(parts.test.head(AGREEMENT_ROWS)))
+            artifact, version = package(model, settings.signing_key(), held_out)
             _report(settings, "metrics.json", {"model_version": version, **model.metadata["metrics"]})
             with atomic_path(settings.artifact_path) as partial:  # last: everything that can fail has run
                 partial.write_bytes(artifact)

@@ -27,8 +27,9 @@ from .schema import SCHEMA
 
 logger = logging.getLogger(__name__)
 
-#: Version of the artifact's layout; `artifact.load` refuses any other.
-ARTIFACT_FORMAT = 1
+#: Version of the artifact's layout; `artifact.load` refuses any other. 2: the linear form
+#: (`model.linear.json`) beside the estimator, and every form on the model scale.
+ARTIFACT_FORMAT = 2
 
 
 class Predictor(Protocol):

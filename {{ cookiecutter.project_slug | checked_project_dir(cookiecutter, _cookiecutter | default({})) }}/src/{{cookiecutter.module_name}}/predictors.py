@@ -41,6 +41,27 @@ def check_signs(coef: Matrix) -> None:
         raise FormError(f"has coefficients that break their constraints ({names})")
 
 
+def check_estimator(estimator: Any) -> None:
+    """An estimator fitted under this code's monotonic constraints (`monotonic_cst`), for its
+    features; for a linear one, coefficients that obey them."""
+    get_params = getattr(estimator, "get_params", None)
+    params = get_params() if callable(get_params) else {}
+    if not hasattr(estimator, "predict") or "monotonic_cst" not in params:
+        raise FormError(
+            f"a {type(estimator).__name__}, not an estimator with monotonic constraints: its monotone "
+            "guarantee cannot be checked"
+        )
+    expected = monotonic_constraints()
+    if list(params["monotonic_cst"] or []) != expected or getattr(estimator, "n_features_in_", None) != len(expected):
+        raise FormError("an estimator with other constraints or features than this code declares")
+    linear_form = getattr(estimator, "linear_form", None)
+    if callable(linear_form):
+        try:
+            check_signs(linear_form().coef)
+        except FormError as error:
+            raise FormError(f"an estimator that {error}") from error
+
+
 @dataclass(frozen=True)
 class OnnxPredictor:
     """The ONNX graph on onnxruntime computes the predictions."""
@@ -52,9 +73,11 @@ class OnnxPredictor:
         return np.asarray(self.session.run([ONNX_OUTPUT], {ONNX_INPUT: X})[0][:, 0])
 
 
-def onnx_predictor(graph: bytes, reference: Callable[[Matrix], Matrix] | None) -> OnnxPredictor:
-    """The ONNX graph in onnxruntime, checked against `reference` (when given) and for
-    monotonicity on probe rows; raises FormError.
+def onnx_predictor(
+    graph: bytes, reference: Callable[[Matrix], Matrix] | None, rows: Matrix | None = None
+) -> OnnxPredictor:
+    """The ONNX graph in onnxruntime, checked against `reference` (when given, on the probe rows
+    and `rows`) and for monotonicity on probe rows; raises FormError.
 
     One thread per session: the web server and batch scoring already parallelize across
     requests and chunks, and more threads would fight over the cores.
@@ -71,7 +94,7 @@ def onnx_predictor(graph: bytes, reference: Callable[[Matrix], Matrix] | None) -
     except Exception as error:  # onnxruntime's errors share no base class but Exception
         raise FormError(f"onnxruntime cannot run ({error})") from error
     if reference is not None:
-        check_agreement(predictor.predict_unchecked, reference, "the model")
+        check_agreement(predictor.predict_unchecked, reference, "the model", rows)
     return predictor
 
 
@@ -80,10 +103,14 @@ def probes() -> Matrix:
     return np.vstack([np.zeros(len(FEATURE_NAMES)), np.eye(len(FEATURE_NAMES))])
 
 
-def check_agreement(served: Callable[[Matrix], Matrix], reference: Callable[[Matrix], Matrix], what: str) -> None:
-    """Refuse a form whose output on the probe rows strays from its reference's."""
-    rows = probes()
-    gap = float(np.max(np.abs(served(rows) - reference(rows))))
+def check_agreement(
+    served: Callable[[Matrix], Matrix], reference: Callable[[Matrix], Matrix], what: str, rows: Matrix | None = None
+) -> None:
+    """Refuse a form whose output strays from its reference's on the probe rows and on `rows`
+    (real feature rows, when training: a graph of trees, converted in float32, can agree on the
+    probes and not on the data)."""
+    X = probes() if rows is None else np.vstack([probes(), rows])
+    gap = float(np.max(np.abs(served(X) - reference(X))))
     if not gap <= TOLERANCE:
         raise FormError(f"disagrees with {what} by {gap:.3g} (more than {TOLERANCE:g})")
 
