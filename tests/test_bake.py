@@ -67,6 +67,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "pyproject.toml",
         "requirements-uv.txt",
         "scripts/bench.py",
+        "scripts/lock_drift.py",
         "scripts/template_update.py",
         "src/demand_model/__init__.py",
         "src/demand_model/__main__.py",

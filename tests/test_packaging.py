@@ -496,16 +496,26 @@ def test_lock_check_passes_on_fresh_bake(installed_project: Path) -> None:
 
 
 @pytest.mark.slow
-def test_lock_check_names_a_drifted_package(installed_project: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("old", "new", "named"),
+    [
+        ("dependencies = [\n", 'dependencies = [\n    "tomli-w>=1.0",\n', "tomli-w"),
+        # A narrower range the locked version still satisfies: no version changes, uv names nothing.
+        ('"numpy>=2.0"', '"numpy>=2.0.1"', "numpy: pyproject.toml asks >=2.0.1, uv.lock has >=2.0"),
+    ],
+)
+def test_lock_check_names_a_drifted_package(
+    installed_project: Path, tmp_path: Path, old: str, new: str, named: str
+) -> None:
     project = copy_installed(installed_project, tmp_path)
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text(encoding="utf-8")
-    drifted = text.replace("dependencies = [\n", 'dependencies = [\n    "tomli-w>=1.0",\n', 1)
+    drifted = text.replace(old, new, 1)
     assert drifted != text
     pyproject.write_text(drifted, encoding="utf-8")
     result = make(project, "lock-check")
     assert result.returncode != 0
-    assert "tomli-w" in result.stdout + result.stderr, result.stdout + result.stderr
+    assert named in result.stdout + result.stderr, result.stdout + result.stderr
     assert "uv.lock does not match pyproject.toml" in result.stderr
     assert "run: make lock" in result.stderr
 

@@ -23,7 +23,7 @@ from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.data import Split
 from {{ cookiecutter.module_name }}.estimator import ESTIMATOR
 from {{ cookiecutter.module_name }}.features import FEATURE_NAMES, build_features, monotonic_constraints
-from {{ cookiecutter.module_name }}.linear import LinearForm
+from {{ cookiecutter.module_name }}.linear import LinearForm, Matrix
 from {{ cookiecutter.module_name }}.model import ARTIFACT_FORMAT, TrainedModel, evaluate, train
 from {{ cookiecutter.module_name }}.objective import ONNX_INPUT, ONNX_OUTPUT, SELECTION_METRIC
 from {{ cookiecutter.module_name }}.onnx_export import to_onnx
@@ -315,11 +315,11 @@ def test_a_graph_that_disagrees_at_export_is_not_shipped(
 def test_a_form_that_agrees_on_the_probes_but_not_on_the_data_is_refused() -> None:
     """A graph of trees converted in float32 can: training checks held-out rows too (`rows`)."""
 
-    def reference(X: np.ndarray) -> np.ndarray:
-        return X.sum(axis=1)
+    def reference(X: Matrix) -> Matrix:
+        return np.asarray(X.sum(axis=1), dtype=np.float64)
 
-    def served(X: np.ndarray) -> np.ndarray:
-        return X.sum(axis=1) + (np.abs(X).max(axis=1) > 5)  # wrong only far from the probes
+    def served(X: Matrix) -> Matrix:
+        return reference(X) + (np.abs(X).max(axis=1) > 5)  # wrong only far from the probes
 
     check_agreement(served, reference, "the estimator")
     with pytest.raises(FormError, match="disagrees with the estimator by 1 "):
