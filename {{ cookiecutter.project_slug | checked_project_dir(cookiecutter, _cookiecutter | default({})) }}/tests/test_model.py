@@ -319,7 +319,7 @@ def test_a_form_that_agrees_on_the_probes_but_not_on_the_data_is_refused() -> No
         return np.asarray(X.sum(axis=1), dtype=np.float64)
 
     def served(X: Matrix) -> Matrix:
-        return reference(X) + (np.abs(X).max(axis=1) > 5)  # wrong only far from the probes
+        return np.asarray(reference(X) + (np.abs(X).max(axis=1) > 5), dtype=np.float64)  # wrong far out only
 
     check_agreement(served, reference, "the estimator")
     with pytest.raises(FormError, match="disagrees with the estimator by 1 "):
