@@ -23,6 +23,7 @@ LAYERS = {
     "task_config": 1,
     "schema": 1,
     "config": 2,
+    "card": 2,
     "validation": 2,
     "columns": 2,
     "data": 3,

@@ -12,6 +12,7 @@ at once (a test checks `sys.modules` after `--help`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import signal
@@ -126,17 +127,19 @@ def _report(settings: Settings, name: str, content: object) -> Path:
 def train() -> None:
     """Train on the configured data, compare with the baseline, save the model artifact."""
     from .artifact import package
+    from .card import CARD_NAME, render
     from .columns import columns_from_frame
     from .data import load_training_data, split
     from .features import build_features
     from .model import train as train_model
-    from .tables import atomic_path, check_distinct
+    from .tables import atomic_path, check_distinct, write_text
 
     started = time.perf_counter()
     with _clean_errors():
         settings = Settings()
         metrics_path = settings.reports_dir / "metrics.json"
-        check_distinct([settings.data_path], [settings.artifact_path, metrics_path])
+        card_path = settings.artifact_path.with_name(CARD_NAME)
+        check_distinct([settings.data_path], [settings.artifact_path, metrics_path, card_path])
         with _steps() as progress:
             task = progress.add_task("loading and validating data", total=4)
             frame = load_training_data(settings.data_path)
@@ -148,6 +151,8 @@ def train() -> None:
             held_out = build_features(columns_from_frame(parts.test.head(AGREEMENT_ROWS)))
             artifact, version = package(model, settings.signing_key(), held_out)
             _report(settings, "metrics.json", {"model_version": version, **model.metadata["metrics"]})
+            card = render(model.metadata | {"model_version": version}, hashlib.sha256(artifact).hexdigest())
+            write_text(card_path, card)
             with atomic_path(settings.artifact_path) as partial:  # last: everything that can fail has run
                 partial.write_bytes(artifact)
             progress.update(task, advance=1)

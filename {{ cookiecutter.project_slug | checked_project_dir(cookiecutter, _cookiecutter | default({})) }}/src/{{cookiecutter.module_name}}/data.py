@@ -175,3 +175,28 @@ def fingerprint(frame: pd.DataFrame) -> str:
     """A sha256 of the rows' contents, stored with the model to tell which data trained it."""
     row_hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     return hashlib.sha256(row_hashes.tobytes()).hexdigest()
+
+
+#: A text input lists the values seen in training up to this many; beyond, it counts them.
+LISTED_VALUES = 20
+
+
+def observed_inputs(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """What training saw of each input: a number's range and missing share, a text's values.
+
+    The model card shows it: beyond these ranges a prediction is an extrapolation.
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    for column in INPUT_COLUMNS:
+        values = frame[column.name]
+        missing = float(values.isna().mean())
+        present = values.dropna()
+        if column.numeric:
+            seen[column.name] = {"min": float(present.min()), "max": float(present.max()), "missing": missing}
+        elif column.kind == "date":
+            seen[column.name] = {"min": _day(present.min()), "max": _day(present.max()), "missing": missing}
+        else:
+            distinct = sorted(map(str, present.unique()))
+            listed = distinct if len(distinct) <= LISTED_VALUES else distinct[:LISTED_VALUES]
+            seen[column.name] = {"values": listed, "distinct": len(distinct), "missing": missing}
+    return seen

@@ -21,7 +21,7 @@ import pandas as pd
 
 from . import __version__, objective
 from .columns import Columns, Matrix, columns_from_frame
-from .data import TARGET, Split, fingerprint, to_records
+from .data import TARGET, Split, fingerprint, observed_inputs, to_records
 from .features import FEATURE_NAMES, build_features
 from .schema import SCHEMA
 
@@ -133,6 +133,7 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
         "rows": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
         "periods": _periods(split),
         "data_fingerprint": fingerprint(pd.concat([history, split.test])),
+        "inputs_seen": observed_inputs(history),
         "example_request": to_records(split.test.head(3)),
         "library_versions": {
             "python": platform.python_version(),

@@ -25,6 +25,8 @@ DECISION_HELP = (
     "For each row, whether to offer the retention incentive: yes when p(churn) x value at risk x "
     "acceptance rate exceeds its cost."
 )
+#: The model card's task tags (Hugging Face's task names).
+TASK_TAGS = ("tabular-classification",)
 
 
 class TaskSettings(BaseSettings):

@@ -21,6 +21,8 @@ SAMPLE = Sample(Path("data/sample/demand.csv"), split_period="day", validation_p
 #: The decision's name: the command (`optimize`) and the route (`POST /optimize`).
 DECISION = "optimize"
 DECISION_HELP = "For each row, the price with the highest expected profit (revenue without a unit cost)."
+#: The model card's task tags (Hugging Face's task names).
+TASK_TAGS = ("tabular-regression",)
 
 
 class TaskSettings(BaseSettings):
