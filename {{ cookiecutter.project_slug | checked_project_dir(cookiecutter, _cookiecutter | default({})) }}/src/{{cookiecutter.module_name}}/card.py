@@ -41,7 +41,7 @@ def render(meta: dict[str, Any], artifact_sha256: str) -> str:
 
 def _front_matter() -> str:
     about = distribution(__package__)
-    license_name = about.get("License-Expression") or "other"
+    license_name = str((about.get_all("License-Expression") or ["other"])[0])
     fields = {
         "license": _LICENSES.get(license_name, license_name.lower()),
         "library_name": "sklearn",
