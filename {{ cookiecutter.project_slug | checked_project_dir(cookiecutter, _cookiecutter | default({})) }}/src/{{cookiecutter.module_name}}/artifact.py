@@ -38,10 +38,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from . import __version__, objective
+from . import __version__
 from .features import FEATURE_NAMES
 from .linear import LinearForm, Matrix
-from .model import ARTIFACT_FORMAT, EstimatorPredictor, TrainedModel
+from .model import ARTIFACT_FORMAT, EstimatorPredictor, TrainedModel, predictor_of
 from .predictors import FormError, check_agreement, check_estimator, check_signs, onnx_predictor
 from .schema import SCHEMA
 from .tables import atomic_path
@@ -90,13 +90,10 @@ def package(model: TrainedModel, key: bytes | None = None, rows: Matrix | None =
     if estimator is None:
         raise ArtifactError("only a model with its fitted estimator can be packaged: train one, or load it in full")
 
-    def reference(X: Matrix) -> Matrix:
-        return objective.estimate(estimator, X)
-
+    reference = EstimatorPredictor(estimator).predict_unchecked
     files = {SKOPS: skops.io.dumps(estimator)}
-    linear_form = getattr(estimator, "linear_form", None)
-    if callable(linear_form):
-        form: LinearForm = linear_form()
+    form = predictor_of(estimator)
+    if isinstance(form, LinearForm):
         check_agreement(form.predict_unchecked, reference, "the estimator", rows)  # a FormError: a bug of linear_form
         files[LINEAR] = form.to_json()
     try:

@@ -9,6 +9,7 @@ model registry can index it.
 from __future__ import annotations
 
 import json
+from importlib.metadata import PackageMetadata
 from importlib.metadata import metadata as distribution
 from typing import Any
 
@@ -25,9 +26,10 @@ _LICENSES = {"LicenseRef-Proprietary": "other"}
 
 def render(meta: dict[str, Any], artifact_sha256: str) -> str:
     """The card, in Markdown with YAML front matter, for an artifact's metadata and sha256."""
+    about = distribution(__package__)
     parts = [
-        _front_matter(),
-        f"# Model card: {distribution(__package__)['Name']} {meta['model_version']}",
+        _front_matter(about),
+        f"# Model card: {about['Name']} {meta['model_version']}",
         _intended_use(),
         _training_data(meta),
         _inputs(meta),
@@ -39,8 +41,7 @@ def render(meta: dict[str, Any], artifact_sha256: str) -> str:
     return "\n\n".join(parts) + "\n"
 
 
-def _front_matter() -> str:
-    about = distribution(__package__)
+def _front_matter(about: PackageMetadata) -> str:
     license_name = str((about.get_all("License-Expression") or ["other"])[0])
     fields = {
         "license": _LICENSES.get(license_name, license_name.lower()),
