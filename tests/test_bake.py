@@ -73,6 +73,8 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/__main__.py",
         "src/demand_model/batch.py",
         "src/demand_model/card.py",
+        "src/demand_model/promotion.py",
+        "src/demand_model/terminal.py",
         "src/demand_model/cli.py",
         "src/demand_model/columns.py",
         "src/demand_model/config.py",
@@ -94,6 +96,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "tests/test_architecture.py",
         "tests/test_batch.py",
         "tests/test_card.py",
+        "tests/test_promotion.py",
         "tests/test_cli.py",
         "tests/test_config.py",
         "tests/test_contract.py",
@@ -495,6 +498,7 @@ def test_only_the_artifact_and_sources_enter_the_image(bake: Bake) -> None:
     assert _dockerignore_keeps(rules, "src/demand_model/serve.py")
     for secret in (
         "artifacts/.model.zip.partial",
+        "artifacts/candidate.zip",
         "artifacts/creds.json",
         ".env.prod",
         "data/sample/demand.csv",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -158,6 +159,9 @@ def test_make_all_trains_beats_the_baseline_scores_and_decides(installed: Path) 
     [sample] = (installed / "data/sample").glob("*.csv")
     rows = len(sample.read_text().splitlines()) - 1
     assert f"train: {rows:,} rows" in result.stdout
+    promoted = re.search(r"^promote: candidate \S+ promoted: ", result.stdout, re.MULTILINE)
+    assert promoted, result.stdout
+    assert json.loads((installed / "reports/promotion.json").read_text())["promoted"] is True
     assert f"predict: {rows:,} rows in, {rows:,} scored, 0 rejected" in result.stdout
     metric, model, baseline = headline(result.stdout)
     assert model < 0.9 * baseline, f"{metric}: {model} vs baseline {baseline}"
@@ -174,7 +178,8 @@ def server(installed: Path) -> Iterator[str]:
     if not on_default_python(installed):
         pytest.skip("the real server is exercised once per task, on the default Python")
     if not (installed / "artifacts/model.zip").exists():
-        run([installed / ".venv/bin" / installed.name, "train"], cwd=installed)
+        for command in ("train", "promote"):
+            run([installed / ".venv/bin" / installed.name, command], cwd=installed)
     with serving(installed, installed.name) as base:
         yield base
 

@@ -257,8 +257,9 @@ def images(engine: Engine, base_image: str, project: Project) -> Images:
     _report(f"build without model (dependencies not cached before): {seconds:.1f}s")
 
     started = time.perf_counter()
-    run([venv_bin(project.venv, project.slug), "train"], cwd=project.path, timeout=900)
-    assert (artifacts / "model.zip").is_file(), "train did not write artifacts/model.zip"
+    for command in ("train", "promote"):
+        run([venv_bin(project.venv, project.slug), command], cwd=project.path, timeout=900)
+    assert (artifacts / "model.zip").is_file(), "train and promote wrote no artifacts/model.zip"
     _report(f"train: {time.perf_counter() - started:.1f}s")
 
     seconds = _build(engine, project, base_image, with_model, extra_group="onnxruntime")

@@ -32,6 +32,8 @@ LAYERS = {
     "model": 5,
     "onnx_export": 5,
     "predictors": 5,
+    "promotion": 6,
+    "terminal": 3,
     "artifact": 6,
     "postprocess": 6,
     "messages": 7,

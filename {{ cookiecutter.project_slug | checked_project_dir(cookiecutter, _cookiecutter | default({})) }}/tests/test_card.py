@@ -1,4 +1,4 @@
-"""The model card `train` writes: read as a model registry reads it, and true to the artifact."""
+"""The model card `promote` writes for the served model: read as a model registry reads it, and true to the artifact."""
 
 from __future__ import annotations
 
@@ -26,8 +26,9 @@ PLACEHOLDERS = re.compile(r"TODO|More Information Needed|\{\{|\bNone\b|\bnan\b",
 def card(settings: Settings) -> ModelCard:
     from {{ cookiecutter.module_name }}.cli import app
 
-    result = runner.invoke(app, ["train"])
-    assert result.exit_code == 0, result.output
+    for command in ("train", "promote"):
+        result = runner.invoke(app, [command])
+        assert result.exit_code == 0, result.output
     loaded: ModelCard = ModelCard.load(settings.artifact_path.with_name(CARD_NAME))
     return loaded
 

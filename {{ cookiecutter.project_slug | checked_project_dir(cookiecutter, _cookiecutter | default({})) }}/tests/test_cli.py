@@ -58,8 +58,12 @@ def test_train_evaluate_predict_decide_end_to_end(
     assert trained.exit_code == 0, trained.output
     assert f"train: {len(sample):,} rows" in trained.stdout
     assert "vs baseline" in trained.stdout
-    assert settings.artifact_path.exists()
+    assert settings.candidate_path.exists()
+    assert not settings.artifact_path.exists()
     assert (settings.reports_dir / "metrics.json").exists()
+    promoted = runner.invoke(app, ["promote"])
+    assert promoted.exit_code == 0, promoted.output
+    assert settings.artifact_path.read_bytes() == settings.candidate_path.read_bytes()
 
     evaluated = runner.invoke(app, ["evaluate"])
     assert evaluated.exit_code == 0, evaluated.output
@@ -121,6 +125,7 @@ def test_train_without_the_train_group_is_one_line_and_writes_nothing(settings: 
     assert "Traceback" not in result.stderr
     assert "error: sklearn is not installed: this command needs a dependency group" in result.stderr
     assert settings.artifact_path.read_bytes() == before
+    assert not settings.candidate_path.exists()
     assert not settings.reports_dir.exists()
 
 
@@ -165,17 +170,22 @@ def test_a_directory_as_data_or_artifact_is_one_line(settings: Settings, tmp_pat
         assert "folder" in error_line(result)
 
 
-def test_an_unwritable_reports_folder_leaves_the_old_model(settings: Settings, tmp_path: Path) -> None:
-    """Reports are written before the artifact: a failure there must not have replaced the model."""
+@pytest.mark.parametrize("command", ["train", "promote"])
+def test_an_unwritable_reports_folder_leaves_the_old_model(settings: Settings, tmp_path: Path, command: str) -> None:
+    """Reports are written before the candidate and the served artifact: a failure there must not
+    have written either."""
+    if command == "promote":
+        assert runner.invoke(app, ["train"]).exit_code == 0
     before = settings.artifact_path.read_bytes()
     (tmp_path / "a-file").write_text("")
-    line = error_line(runner.invoke(app, ["train"], env={f"{ENV_PREFIX}REPORTS_DIR": str(tmp_path / "a-file" / "r")}))
-    assert "a-file" in line
+    unwritable = {f"{ENV_PREFIX}REPORTS_DIR": str(tmp_path / "a-file" / "r")}
+    assert "a-file" in error_line(runner.invoke(app, [command], env=unwritable))
     assert settings.artifact_path.read_bytes() == before
+    assert settings.candidate_path.exists() == (command == "promote")
 
 
 def test_a_failed_save_leaves_nothing_half_written(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A full disk while the artifact is written: one line, the old model intact, no partial file."""
+    """A full disk while the candidate is written: one line, the served model intact, no partial file."""
     before = settings.artifact_path.read_bytes()
 
     def disk_full(self: Path, data: bytes) -> int:
@@ -185,4 +195,5 @@ def test_a_failed_save_leaves_nothing_half_written(settings: Settings, monkeypat
     monkeypatch.setattr(Path, "write_bytes", disk_full)
     assert "No space left on device" in error_line(runner.invoke(app, ["train"]))
     assert settings.artifact_path.read_bytes() == before
-    assert not list(settings.artifact_path.parent.glob("*.partial"))
+    assert not settings.candidate_path.exists()
+    assert not list(settings.candidate_path.parent.glob(".*.partial"))

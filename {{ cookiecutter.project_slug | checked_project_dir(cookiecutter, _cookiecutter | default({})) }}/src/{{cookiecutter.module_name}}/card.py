@@ -1,6 +1,6 @@
 """The model card: what the trained model is for, what it saw, how good it is, what it promises.
 
-`train` writes it beside the artifact (`MODEL_CARD.md`) from the artifact's metadata and bytes
+`promote` writes it beside the served artifact (`MODEL_CARD.md`) from the metadata `train` stored and the bytes
 alone, so it never says more than the artifact holds and any artifact can have one. Its YAML
 front matter is a Hugging Face model card's (`huggingface_hub.ModelCard.load` reads it), so a
 model registry can index it.

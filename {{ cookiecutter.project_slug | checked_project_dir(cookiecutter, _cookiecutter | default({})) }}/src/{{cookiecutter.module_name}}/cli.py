@@ -17,38 +17,21 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
-import pydantic
 import typer
-from rich.console import Console
-from rich.progress import (
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    SpinnerColumn,
-    Task,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.text import Text
 
 from . import __summary__
-from .config import Settings, describe_invalid
+from .config import Settings
 from .task_config import DECISION, DECISION_HELP
+from .terminal import clean_errors, console, row_counter, steps, terminate, write_report
 
 if TYPE_CHECKING:
     from .model import TrainedModel
 
-app = typer.Typer(
-    help=__summary__,
-    no_args_is_help=True,
-    add_completion=False,
-)
-console = Console(stderr=True)
+app = typer.Typer(help=__summary__, no_args_is_help=True, add_completion=False)
 #: How many held-out rows each served form must agree with the estimator on before it ships.
 AGREEMENT_ROWS = 10_000
 
@@ -58,109 +41,97 @@ InputPath = Annotated[
 OutputPath = Annotated[Path, typer.Option("--output", "-o", help="CSV or Parquet file to write.")]
 
 
-class RateColumn(ProgressColumn):
-    """Rows per second, for progress bars that count rows."""
-
-    def render(self, task: Task) -> Text:
-        return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
-
-
 @app.callback()
 def _setup() -> None:
     """Show warnings on stderr, and stop on SIGTERM as on Ctrl-C (cleaning up what was being written)."""
     logging.basicConfig(level=logging.WARNING, format="warning: %(message)s", force=True)
-    signal.signal(signal.SIGTERM, _terminate)
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise SystemExit(128 + signum)
-
-
-@contextmanager
-def _clean_errors() -> Iterator[None]:
-    """Turn the errors a user can fix into one readable line and exit status 1."""
-    try:
-        yield
-    except pydantic.ValidationError as error:  # a setting out of range: name it, its value and the rule
-        _fail(describe_invalid(error), error)
-    except (FileNotFoundError, ValueError) as error:  # bad data, settings or artifact: their messages name it
-        _fail(str(error), error)
-    except ModuleNotFoundError as error:  # e.g. `train` where only serving is installed, as in the image
-        package = str(error.name).split(".")[0]
-        _fail(
-            f"{package} is not installed: this command needs a dependency group this environment lacks "
-            "(`make install` installs them all; the image holds only what serving needs)",
-            error,
-        )
-    except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
-        from .tables import written_path
-
-        where = str(written_path(Path(str(error.filename)))) if error.filename else ""
-        _fail(f"{where}: {error.strerror or error}".lstrip(": "), error)
-
-
-def _fail(message: str, error: BaseException) -> None:
-    console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
-    raise typer.Exit(1) from error
-
-
-def _steps() -> Progress:
-    return Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    )
-
-
-def _report(settings: Settings, name: str, content: object) -> Path:
-    from .tables import write_text
-
-    path = settings.reports_dir / name
-    write_text(path, json.dumps(content, indent=2) + "\n")
-    return path
+    signal.signal(signal.SIGTERM, terminate)
 
 
 @app.command()
 def train() -> None:
-    """Train on the configured data, compare with the baseline, save the model artifact."""
+    """Train on the configured data, compare with the baseline, save the candidate (see `promote`)."""
     from .artifact import package
-    from .card import CARD_NAME, render
     from .columns import columns_from_frame
     from .data import load_training_data, split
     from .features import build_features
     from .model import train as train_model
-    from .tables import atomic_path, check_distinct, write_text
+    from .tables import atomic_path, check_distinct
 
     started = time.perf_counter()
-    with _clean_errors():
+    with clean_errors():
         settings = Settings()
         metrics_path = settings.reports_dir / "metrics.json"
-        card_path = settings.artifact_path.with_name(CARD_NAME)
-        check_distinct([settings.data_path], [settings.artifact_path, metrics_path, card_path])
-        with _steps() as progress:
+        candidate = settings.candidate_path
+        check_distinct([settings.data_path, settings.artifact_path], [candidate, metrics_path])
+        with steps() as progress:
             task = progress.add_task("loading and validating data", total=4)
             frame = load_training_data(settings.data_path)
             progress.update(task, advance=1, description="splitting by time")
             parts = split(frame, settings)
             progress.update(task, advance=1, description=f"fitting ({len(settings.alphas)} penalties)")
             model = train_model(parts, settings.alphas)
-            progress.update(task, advance=1, description="saving the artifact")
+            progress.update(task, advance=1, description="saving the candidate")
             held_out = build_features(columns_from_frame(parts.test.head(AGREEMENT_ROWS)))
             artifact, version = package(model, settings.signing_key(), held_out)
-            _report(settings, "metrics.json", {"model_version": version, **model.metadata["metrics"]})
-            card = render(model.metadata | {"model_version": version}, hashlib.sha256(artifact).hexdigest())
-            write_text(card_path, card)
-            with atomic_path(settings.artifact_path) as partial:  # last: everything that can fail has run
+            write_report(settings, "metrics.json", {"model_version": version, **model.metadata["metrics"]})
+            with atomic_path(candidate) as partial:  # last: everything that can fail has run
                 partial.write_bytes(artifact)
             progress.update(task, advance=1)
-    console.print(f"metrics written to {metrics_path}")
+    console.print(f"metrics written to {metrics_path}; `promote` serves the candidate if it passes the gate")
     typer.echo(
-        f"train: {len(frame):,} rows -> {settings.artifact_path} (model {version}); test "
+        f"train: {len(frame):,} rows -> {candidate} (model {version}); test "
         f"{_headline(model.metadata['metrics']['test'])} in {time.perf_counter() - started:.1f}s"
     )
+
+
+@app.command()
+def promote() -> None:
+    """Serve the candidate if it beats the baseline and the served model and keeps the guarantees;
+    the decision and its numbers go to reports/promotion.json. Exit status 1 when rejected."""
+    from .artifact import ArtifactError, load
+    from .card import CARD_NAME, render
+    from .data import load_training_data, split
+    from .promotion import Rules, judge
+    from .tables import atomic_path, check_distinct, write_text
+
+    started = time.perf_counter()
+    with clean_errors():
+        settings = Settings()
+        served, candidate_path = settings.artifact_path, settings.candidate_path
+        report_path, card_path = settings.reports_dir / "promotion.json", served.with_name(CARD_NAME)
+        check_distinct([settings.data_path, candidate_path], [served, report_path, card_path])
+        if not candidate_path.is_file():
+            raise FileNotFoundError(f"no candidate at {candidate_path}: run the `train` command first")
+        artifact = candidate_path.read_bytes()  # what is judged is what is copied, even if train runs meanwhile
+        candidate = load(candidate_path, backend=settings.inference_backend, key=settings.signing_key())
+        if candidate_path.read_bytes() != artifact:
+            raise ValueError(f"{candidate_path} changed while it was being judged: run `promote` again")
+        champion, unusable = None, None
+        if served.is_file():
+            try:
+                champion = load(served, backend=settings.inference_backend, key=settings.signing_key())
+            except ArtifactError as error:  # e.g. trained for another schema: this code cannot serve it anyway
+                unusable = str(error)
+        parts = split(load_training_data(settings.data_path), settings)
+        if parts.fingerprint() != candidate.metadata.get("data_fingerprint"):
+            raise ValueError(
+                f"the candidate {candidate.version} was trained on other data than {settings.data_path} now holds: "
+                "run `train` again, then `promote`"
+            )
+        rules = Rules(settings.promotion_min_gain, settings.promotion_tolerance, settings.promotion_replicates)
+        decision = judge(candidate, champion, parts.history, parts.test, rules)
+        decided_at = datetime.now(UTC).isoformat(timespec="seconds")
+        write_report(settings, "promotion.json", decision.to_json() | {"decided_at": decided_at, "unusable": unusable})
+        if decision.promoted:
+            write_text(card_path, render(candidate.metadata, hashlib.sha256(artifact).hexdigest()))
+            with atomic_path(served) as partial:
+                partial.write_bytes(artifact)
+    where = f" -> {served}" if decision.promoted else f"; {served} unchanged"
+    replaced = f" (the served artifact could not be loaded: {unusable})" if unusable else ""
+    typer.echo(f"promote: {decision.summary()}{replaced}{where} in {time.perf_counter() - started:.1f}s")
+    if not decision.promoted:
+        raise typer.Exit(1)
 
 
 def _headline(scores: dict[str, dict[str, float]]) -> str:
@@ -179,14 +150,14 @@ def evaluate() -> None:
     from .tables import check_distinct
 
     started = time.perf_counter()
-    with _clean_errors():
+    with clean_errors():
         settings = Settings()
         check_distinct([settings.data_path, settings.artifact_path], [settings.reports_dir / "evaluation.json"])
         model = _load(settings)
         frame = load_training_data(settings.data_path)
         parts = split(frame, settings)
         scores = evaluate_model(model, parts)
-        report = _report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
+        report = write_report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
     for name, values in scores.items():
         console.print(f"{name:>9}: " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))
     typer.echo(
@@ -206,13 +177,12 @@ def predict(
     from .postprocess import Policy
     from .tables import check_distinct
 
-    with _clean_errors():
+    with clean_errors():
         settings = Settings()
         input = input or settings.data_path
         check_distinct([settings.artifact_path], [output, rejects_path(output)])
         model = _load(settings)
-        columns = [TextColumn("{task.completed:,} rows"), RateColumn(), TimeElapsedColumn()]
-        with Progress(SpinnerColumn(), TextColumn("scoring"), *columns, console=console, transient=True) as progress:
+        with row_counter("scoring") as progress:
             task = progress.add_task("scoring", total=None)
             summary = score_file(
                 model,
@@ -241,7 +211,7 @@ def decide(output: OutputPath, input: InputPath = None) -> None:
     from .validation import validate
 
     started = time.perf_counter()
-    with _clean_errors():
+    with clean_errors():
         if UNAVAILABLE is not None:
             raise ValueError(UNAVAILABLE)
         settings = Settings()
@@ -276,7 +246,7 @@ def serve(
     from .serve import create_app
     from .telemetry import configure_logging
 
-    with _clean_errors():
+    with clean_errors():
         settings = Settings()
     bind_host, bind_port = host or settings.host, port or settings.port
     configure_logging(settings.log_level)
@@ -307,7 +277,7 @@ def generate(
     from .tables import check_distinct, read_table, write_table
 
     started = time.perf_counter()
-    with _clean_errors():
+    with clean_errors():
         settings = Settings()
         check_distinct([settings.data_path], [output])
         write_table(resample(read_table(settings.data_path), rows, seed), output)
@@ -322,7 +292,7 @@ def example_request_command(
     from .artifact import read_metadata
     from .data import example_records
 
-    with _clean_errors():
+    with clean_errors():
         settings = Settings()
         if settings.data_path.is_file():
             records = example_records(settings.data_path, rows)

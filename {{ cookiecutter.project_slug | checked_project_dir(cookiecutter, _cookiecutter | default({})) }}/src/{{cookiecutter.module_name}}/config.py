@@ -57,6 +57,17 @@ class Settings(TaskSettings):
     # a handful of rows mean nothing, and so few usually means a stray date.
     min_split_rows: int = Field(default=30, ge=1)
 
+    # Promotion: `train` writes the candidate; `promote` serves it only when, on the test part,
+    # its selection metric is at least `promotion_min_gain` (a fraction) below the baseline's,
+    # and it is worse than the served model by less than `promotion_tolerance` (a fraction of the
+    # served model's error; the upper 95% bound of a paired bootstrap with `promotion_replicates`
+    # draws). A tolerance of 0 or less promotes only a candidate significantly better; too small a
+    # tolerance rejects many retrains as good as the served model, by chance (1% did, on the sample).
+    candidate_path: Path = Path("artifacts/candidate.zip")
+    promotion_min_gain: float = Field(default=0.02, ge=0, lt=1)
+    promotion_tolerance: float = Field(default=0.02, gt=-1, lt=1)
+    promotion_replicates: int = Field(default=2000, ge=100, le=100_000)
+
     # Serving and batch scoring.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -73,6 +73,15 @@ class Split:
     def parts(self) -> tuple[tuple[str, pd.DataFrame], ...]:
         return (("train", self.train), ("validation", self.validation), ("test", self.test))
 
+    @property
+    def history(self) -> pd.DataFrame:
+        """Every row before the test part: what the final model and the baseline learn from."""
+        return pd.concat([self.train, self.validation])
+
+    def fingerprint(self) -> str:
+        """The data's fingerprint (see `fingerprint`), stored with the model trained on it."""
+        return fingerprint(pd.concat([self.history, self.test]))
+
 
 def split(frame: pd.DataFrame, settings: Settings) -> Split:
     """By time when the schema has a time column, else at random: the settings say how much."""

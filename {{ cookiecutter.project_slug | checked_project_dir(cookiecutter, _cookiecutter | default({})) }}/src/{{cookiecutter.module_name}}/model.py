@@ -17,11 +17,10 @@ from importlib.metadata import version
 from typing import Any, ClassVar, Protocol
 
 import numpy as np
-import pandas as pd
 
 from . import __version__, objective
 from .columns import Columns, Matrix, columns_from_frame
-from .data import TARGET, Split, fingerprint, observed_inputs, to_records
+from .data import TARGET, Split, observed_inputs, to_records
 from .features import FEATURE_NAMES, build_features
 from .schema import SCHEMA
 
@@ -97,11 +96,10 @@ class TrainedModel:
 
 def evaluate(model: TrainedModel, split: Split) -> dict[str, dict[str, float]]:
     """Model and baseline metrics on the held-out test rows; the baseline learns from all the others."""
-    history = pd.concat([split.train, split.validation])
     actual = split.test[TARGET.name]
     return {
         "model": objective.metrics(actual, model.predict(columns_from_frame(split.test))),
-        "baseline": objective.metrics(actual, objective.baseline_predict(history, split.test)),
+        "baseline": objective.metrics(actual, objective.baseline_predict(split.history, split.test)),
     }
 
 
@@ -121,7 +119,7 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
 
     scores = {alpha: validation_score(alpha) for alpha in alphas}
     best_alpha = min(scores, key=scores.__getitem__)
-    history = pd.concat([split.train, split.validation])
+    history = split.history
     estimator = objective.fit_estimator(history, best_alpha)
     metadata: dict[str, Any] = {
         "artifact_format": ARTIFACT_FORMAT,
@@ -132,7 +130,7 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
         "params": {"alpha": best_alpha, f"validation_{selection}_by_alpha": {str(a): s for a, s in scores.items()}},
         "rows": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
         "periods": _periods(split),
-        "data_fingerprint": fingerprint(pd.concat([history, split.test])),
+        "data_fingerprint": split.fingerprint(),
         "inputs_seen": observed_inputs(history),
         "example_request": to_records(split.test.head(3)),
         "library_versions": {

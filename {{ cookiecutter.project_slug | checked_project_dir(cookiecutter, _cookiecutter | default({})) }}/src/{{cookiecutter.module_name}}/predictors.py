@@ -115,10 +115,11 @@ def check_agreement(
         raise FormError(f"disagrees with {what} by {gap:.3g} (more than {TOLERANCE:g})")
 
 
-def check_monotone(predict: Callable[[Matrix], Matrix]) -> None:
-    """Each constrained feature, stepped across `_STEPS` from every probe row, moves the output
-    only its way: a spot check for a model whose coefficients cannot be read."""
-    start = probes()
+def check_monotone(predict: Callable[[Matrix], Matrix], rows: Matrix | None = None) -> None:
+    """Each constrained feature, stepped across `_STEPS` from every probe row (and each of `rows`,
+    real feature rows), moves the output only its way: a spot check for a model whose
+    coefficients cannot be read."""
+    start = probes() if rows is None else np.vstack([probes(), rows])
     for index, direction in enumerate(monotonic_constraints()):
         if direction == 0:
             continue

@@ -113,10 +113,9 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
     from sklearn.metrics import average_precision_score, roc_auc_score  # noqa: PLC0415
 
     y, p = is_positive(actual), np.asarray(predicted, dtype=float)
-    clipped = np.clip(p, _EPSILON, 1 - _EPSILON)
     both = 0 < y.sum() < len(y)
     return {
-        "log_loss": float(-np.mean(y * np.log(clipped) + (1 - y) * np.log1p(-clipped))),
+        "log_loss": float(np.mean(row_loss(actual, predicted))),
         "brier": float(np.mean((p - y) ** 2)),
         "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
         "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
@@ -124,6 +123,14 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
         "positive_rate": float(y.mean()),
         "mean_probability": float(p.mean()),
     }
+
+
+def row_loss(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> Matrix:
+    """Each row's share of the selection metric (its log loss): their total ranks two models on
+    the same rows as the metric does, row by row, which the promotion gate's bootstrap needs."""
+    y = is_positive(actual)
+    clipped = np.clip(np.asarray(predicted, dtype=float), _EPSILON, 1 - _EPSILON)
+    return np.asarray(-(y * np.log(clipped) + (1 - y) * np.log1p(-clipped)))
 
 
 def baseline_predict(train: pd.DataFrame, rows: pd.DataFrame) -> npt.NDArray[np.float64]:

@@ -85,6 +85,13 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
     }
 
 
+def row_loss(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> Matrix:
+    """Each row's share of the selection metric (its absolute error: WAPE is their total over the
+    total target): their total ranks two models on the same rows as the metric does, row by row,
+    which the promotion gate's bootstrap needs."""
+    return np.asarray(np.abs(np.asarray(predicted, dtype=float) - np.asarray(actual, dtype=float)))
+
+
 def baseline_predict(train: pd.DataFrame, rows: pd.DataFrame) -> npt.NDArray[np.float64]:
     """The naive forecast to beat: each entity's (ids') mean target over the training rows; the
     overall mean for an entity never seen, and for data without ids."""
