@@ -77,7 +77,7 @@ def test_artifact_carries_what_inference_and_audit_need(model: TrainedModel, fit
     assert {"model_version", "sha256", "trained_at", "input_schema", "feature_names", "metrics"} <= set(meta)
     assert {"numpy", "pandas", "scikit-learn", "python"} <= set(meta["library_versions"])
     assert len(meta["data_fingerprint"]) == 64
-    assert set(meta["sha256"]) == {"model.skops", "model.linear.json", "model.onnx"}
+    assert set(meta["sha256"]) == {"model.skops", "model.linear.json", "model.onnx", "profile.json"}
     assert meta["model_version"].endswith(content_digest(skops.io.dumps(fitted.estimator))[:12])
     assert (model.backend, model.estimator) == ("numpy", None)  # auto: a linear model serves on NumPy alone
     assert fitted.backend == "scikit-learn"

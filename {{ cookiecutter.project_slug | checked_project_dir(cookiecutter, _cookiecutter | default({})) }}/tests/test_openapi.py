@@ -24,8 +24,8 @@ CASES_PER_OPERATION = 600  # operations without inputs stop after their one dist
 
 
 @pytest.fixture(scope="module")
-def app(artifact: Path) -> Iterator[FastAPI]:
-    app = create_app(Settings(artifact_path=artifact))
+def app(artifact: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[FastAPI]:
+    app = create_app(Settings(artifact_path=artifact, prediction_log_dir=tmp_path_factory.mktemp("log")))
     with TestClient(app):  # runs the lifespan: the model is loaded
         yield app
 

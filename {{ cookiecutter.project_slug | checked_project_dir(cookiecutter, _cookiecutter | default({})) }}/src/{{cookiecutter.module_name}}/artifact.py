@@ -4,6 +4,7 @@ Its members, each listed in `metadata.json` with its sha256:
 - `model.skops`, the fitted estimator: the reference (loading it never runs code from the file);
 - `model.linear.json`, for a linear estimator, its coefficients (`linear.LinearForm`);
 - `model.onnx`, when skl2onnx can convert the estimator, the same model as an ONNX graph.
+- `profile.json`, what training saw (`profile`): the reference `monitor` compares live traffic with.
 Serving computes the linear form with NumPy, or runs the graph on onnxruntime: it never imports
 scikit-learn, SciPy or skops, which are in the `train` dependency group and not in the image.
 Both forms are checked against the estimator when the artifact is written. The model version is
@@ -54,7 +55,7 @@ logger = logging.getLogger(__name__)
 #: No member may inflate beyond this: a small file must not exhaust memory when loaded.
 MAX_MEMBER_BYTES = 64 * 1024 * 1024
 METADATA, SIGNATURE = "metadata.json", "signature"
-SKOPS, LINEAR, ONNX = "model.skops", "model.linear.json", "model.onnx"
+SKOPS, LINEAR, ONNX, PROFILE = "model.skops", "model.linear.json", "model.onnx", "profile.json"
 #: Types the estimator may contain beyond skops' defaults and the task's estimator (`ESTIMATOR`);
 #: loading refuses anything else, so a tampered file cannot smuggle in code to run. Here: the tree
 #: container of scikit-learn's histogram gradient boosting, the documented alternative estimator.
@@ -105,6 +106,8 @@ def package(model: TrainedModel, key: bytes | None = None, rows: Matrix | None =
         files[ONNX] = graph
     except Exception as error:  # the graph is optional: a converter may fail in any way, the reference ships
         logger.warning("no ONNX graph in the artifact: %s", error)
+    if model.profile is not None:
+        files[PROFILE] = json.dumps(model.profile, separators=(",", ":")).encode()
     digests = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
     model_version = _version(content_digest(files[SKOPS]))
     metadata = json.dumps(model.metadata | {"sha256": digests, "model_version": model_version}, indent=2, default=str)
@@ -203,6 +206,20 @@ def read_metadata(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
     return _read_members(path, None)[1].model_dump()
+
+
+def read_profile(path: Path, key: bytes | None = None) -> dict[str, Any]:
+    """The reference profile training stored (`profile`), checked like every member."""
+    if not path.is_file():
+        raise ArtifactError(f"no model artifact at {path}: run the `train` command first")
+    files, _ = _read_members(path, key)
+    if PROFILE not in files:
+        raise ArtifactError(f"{path} has no reference profile (it predates monitoring): retrain the model")
+    try:
+        profile: dict[str, Any] = json.loads(files[PROFILE])
+    except (ValueError, RecursionError) as error:
+        raise ArtifactError(f"{path} holds a reference profile that cannot be read: {error}") from error
+    return profile
 
 
 def _read_members(path: Path, key: bytes | None) -> tuple[dict[str, bytes], ArtifactMetadata]:

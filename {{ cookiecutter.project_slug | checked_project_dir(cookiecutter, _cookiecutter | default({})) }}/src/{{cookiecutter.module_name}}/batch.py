@@ -19,9 +19,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .columns import columns_from_frame
+from .columns import Columns, Matrix, columns_from_frame
 from .model import TrainedModel
-from .postprocess import Policy
+from .postprocess import PREDICTION_OUTPUT, Policy
 from .schema import SCHEMA
 from .tables import (
     Chunk,
@@ -106,8 +106,10 @@ def score_file(
     chunk_rows: int = 100_000,
     fail_fast: bool = False,
     on_progress: Callable[[int], None] = lambda rows: None,
+    log: Callable[[Columns, Matrix], None] | None = None,
 ) -> BatchSummary:
-    """Score every valid row of `source` into `output` with `policy.score` (the API's path too); see
+    """Score every valid row of `source` into `output` with `policy.score` (the API's path too),
+    handing each scored chunk's columns and predictions to `log` (`predlog.BatchLog.write`); see
     the module docstring for guarantees."""
     rejects = rejects_path(output)
     table_format(output)
@@ -126,7 +128,10 @@ def score_file(
                     if fail_fast and (len(rejected) or chunk.malformed):
                         _fail_fast(source, chunk, label)
                     if len(valid) or not scored_out.rows:  # the first chunk always writes, for the header
-                        outputs = policy.score(model, columns_from_frame(valid))
+                        columns = columns_from_frame(valid)
+                        outputs = policy.score(model, columns)
+                        if log is not None:
+                            log(columns, outputs[PREDICTION_OUTPUT])
                         ids = {c.name for c in SCHEMA.ids}  # already in the row
                         scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k not in ids}))
                     if len(rejected) or chunk.malformed:

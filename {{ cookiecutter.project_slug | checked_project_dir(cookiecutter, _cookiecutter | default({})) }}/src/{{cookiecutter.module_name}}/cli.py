@@ -17,6 +17,7 @@ import json
 import logging
 import signal
 import time
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -175,6 +176,7 @@ def predict(
     """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
     from .batch import rejects_path, score_file
     from .postprocess import Policy
+    from .predlog import BatchLog
     from .tables import check_distinct
 
     with clean_errors():
@@ -182,7 +184,8 @@ def predict(
         input = input or settings.data_path
         check_distinct([settings.artifact_path], [output, rejects_path(output)])
         model = _load(settings)
-        with row_counter("scoring") as progress:
+        log = BatchLog(settings.prediction_log_dir, model.version, settings.prediction_log_sample)
+        with row_counter("scoring") as progress, log if settings.prediction_log else nullcontext() as logging_to:
             task = progress.add_task("scoring", total=None)
             summary = score_file(
                 model,
@@ -192,6 +195,7 @@ def predict(
                 chunk_rows=settings.batch_chunk_rows,
                 fail_fast=fail_fast,
                 on_progress=lambda n: progress.advance(task, n),
+                log=logging_to.write if logging_to else None,
             )
     rate = summary.rows_in / summary.seconds if summary.seconds else 0.0
     rejects = f" (see {summary.rejects})" if summary.rejects else ""

@@ -81,6 +81,15 @@ class Settings(TaskSettings):
     # Idle keep-alive connections are closed after this long (uvicorn's timeout_keep_alive).
     keep_alive_seconds: int = Field(default=5, ge=1, le=300)
     log_level: str = "INFO"
+    # The prediction log (`predlog`): what /predict and `predict` scored, for `monitor`. Each
+    # request (API) or row (batch) is kept with probability `prediction_log_sample`; the API
+    # writes a file every `prediction_log_flush_seconds` and drops (and counts in /metrics)
+    # records beyond `prediction_log_max_pending` requests waiting to be written.
+    prediction_log: bool = True
+    prediction_log_dir: Path = Path("logs/predictions")
+    prediction_log_sample: float = Field(default=1.0, gt=0, le=1)
+    prediction_log_flush_seconds: float = Field(default=60.0, gt=0, le=3600)
+    prediction_log_max_pending: int = Field(default=10_000, ge=1)
     batch_chunk_rows: int = Field(default=100_000, ge=1)
     # What computes predictions: "numpy" (a linear model's coefficients), "onnx" (the ONNX graph
     # on onnxruntime), "scikit-learn" (the estimator itself: needs the `train` dependency group,

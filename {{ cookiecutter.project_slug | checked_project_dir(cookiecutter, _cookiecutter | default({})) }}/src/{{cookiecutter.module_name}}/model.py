@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import platform
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.metadata import version
 from typing import Any, ClassVar, Protocol
@@ -22,6 +22,7 @@ from . import __version__, objective
 from .columns import Columns, Matrix, columns_from_frame
 from .data import TARGET, Split, observed_inputs, to_records
 from .features import FEATURE_NAMES, build_features
+from .profile import reference_profile, segment_columns
 from .schema import SCHEMA
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,8 @@ class TrainedModel:
     predictor: Predictor
     metadata: dict[str, Any]
     estimator: Any = None
+    #: What training saw (`profile.reference_profile`), for `monitor`; only a trained model has it.
+    profile: dict[str, Any] | None = None
 
     @classmethod
     def fitted(cls, estimator: Any, metadata: dict[str, Any]) -> TrainedModel:
@@ -140,7 +143,27 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
     }
     model = TrainedModel.fitted(estimator, metadata)
     metadata["metrics"] = {"test": evaluate(model, split)}
-    return model
+    predictions = model.predict(columns_from_frame(history))
+    return replace(model, profile=reference_profile(history, predictions, segment_metrics(model, split)))
+
+
+def segment_metrics(model: TrainedModel, split: Split) -> dict[str, dict[str, dict[str, Any]]]:
+    """Test metrics per value of each segment input (`profile.segment_columns`), model against
+    baseline: where the model is weak, which one overall number hides."""
+    test, actual = split.test, split.test[TARGET.name].to_numpy()
+    predicted = model.predict(columns_from_frame(test))
+    baseline = objective.baseline_predict(split.history, test)
+    segments: dict[str, dict[str, dict[str, Any]]] = {}
+    for name in segment_columns(split.history):
+        segments[name] = {
+            str(value): {
+                "rows": len(rows),
+                "model": objective.metrics(actual[rows], predicted[rows]),
+                "baseline": objective.metrics(actual[rows], baseline[rows]),
+            }
+            for value, rows in test.groupby(name, dropna=True, observed=True).indices.items()
+        }
+    return segments
 
 
 def _periods(split: Split) -> dict[str, list[str]]:

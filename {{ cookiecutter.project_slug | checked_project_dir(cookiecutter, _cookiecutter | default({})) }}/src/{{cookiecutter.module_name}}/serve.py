@@ -38,7 +38,8 @@ from .messages import (
     decision_response_model,
 )
 from .model import TrainedModel
-from .postprocess import UNAVAILABLE, Policy
+from .postprocess import PREDICTION_OUTPUT, UNAVAILABLE, Policy
+from .predlog import PredictionLog
 from .task_config import DECISION, DECISION_HELP
 from .telemetry import Metrics, RequestTelemetry
 
@@ -118,7 +119,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         else:
             app.state.model, app.state.load_error = model, None
             logger.info("model loaded", extra={"model_version": model.version, "backend": model.backend})
-        yield
+        if not settings.prediction_log:
+            yield
+            return
+        with PredictionLog(
+            settings.prediction_log_dir,
+            sample=settings.prediction_log_sample,
+            max_pending=settings.prediction_log_max_pending,
+            flush_seconds=settings.prediction_log_flush_seconds,
+            count=metrics.count_logged,
+        ) as app.state.prediction_log:
+            yield
 
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
@@ -155,11 +166,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return columns_from_records([r.model_dump() for r in body.records])
 
     @app.post("/predict", responses=BODY_ERRORS)
-    async def predict(body: RecordsRequest) -> PredictResponse:
+    async def predict(body: RecordsRequest, request: Request) -> PredictResponse:
         """The expected target for each record, in order, with the business outputs (see postprocess)."""
         model = loaded_model()
-        outputs = policy.score(model, columns_of(body))
+        columns = columns_of(body)
+        outputs = policy.score(model, columns)
         metrics.predictions.inc(len(body.records))
+        prediction_log: PredictionLog | None = getattr(request.app.state, "prediction_log", None)
+        if prediction_log is not None:
+            prediction_log.submit(columns, outputs[PREDICTION_OUTPUT], model.version, request.state.request_id)
         return PredictResponse.model_validate({"model_version": model.version, "predictions": rows(outputs)})
 
     if UNAVAILABLE is None:

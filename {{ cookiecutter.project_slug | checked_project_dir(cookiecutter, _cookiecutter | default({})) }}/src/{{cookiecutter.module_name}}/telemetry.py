@@ -50,6 +50,17 @@ class Metrics:
             registry=self.registry,
         )
         self.predictions = Counter("predictions", "Rows scored by /predict.", registry=self.registry)
+        self.prediction_log = Counter(
+            "prediction_log_records",
+            "Records of /predict by what became of them in the prediction log: logged, dropped (the queue "
+            "was full) or failed (the file could not be written).",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    def count_logged(self, outcome: str, rows: int) -> None:
+        """Count prediction-log records by outcome (called by `predlog.PredictionLog`)."""
+        self.prediction_log.labels(outcome).inc(rows)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

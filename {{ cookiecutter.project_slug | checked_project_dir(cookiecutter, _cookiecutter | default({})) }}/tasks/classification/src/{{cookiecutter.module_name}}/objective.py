@@ -115,7 +115,7 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
     y, p = is_positive(actual), np.asarray(predicted, dtype=float)
     both = 0 < y.sum() < len(y)
     return {
-        "log_loss": float(np.mean(row_loss(actual, predicted))),
+        "log_loss": selection_score(actual, predicted),
         "brier": float(np.mean((p - y) ** 2)),
         "roc_auc": float(roc_auc_score(y, p)) if both else float("nan"),
         "pr_auc": float(average_precision_score(y, p)) if both else float("nan"),
@@ -123,6 +123,12 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
         "positive_rate": float(y.mean()),
         "mean_probability": float(p.mean()),
     }
+
+
+def selection_score(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
+    """The selection metric alone (log loss), with NumPy only: what `monitor` tracks once labels
+    arrive (the serving image, where it may run, has no scikit-learn for the AUCs)."""
+    return float(np.mean(row_loss(actual, predicted)))
 
 
 def row_loss(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> Matrix:

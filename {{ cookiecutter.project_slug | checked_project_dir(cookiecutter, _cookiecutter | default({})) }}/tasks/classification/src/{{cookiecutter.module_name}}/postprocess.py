@@ -29,6 +29,8 @@ from .objective import POSITIVE
 from .schema import SCHEMA, VALUE
 
 PROBABILITY = f"{TARGET.name}_probability"
+#: The output of `score` that is the model's prediction: the prediction log records it.
+PREDICTION_OUTPUT = PROBABILITY
 OFFER = "offer_incentive"
 #: Why this schema allows no decision, or None when it does.
 UNAVAILABLE: str | None = None

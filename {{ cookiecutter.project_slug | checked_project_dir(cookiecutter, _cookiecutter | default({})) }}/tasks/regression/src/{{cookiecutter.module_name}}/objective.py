@@ -80,9 +80,14 @@ def metrics(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> dict[str, float]
     return {
         "mae": float(np.mean(np.abs(error))),
         "rmse": float(np.sqrt(np.mean(error**2))),
-        "wape": float(np.abs(error).sum() / max(y.sum(), 1.0)),
+        "wape": selection_score(y, p),
         "bias": float(error.mean()),
     }
+
+
+def selection_score(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> float:
+    """The selection metric alone (WAPE), with NumPy only: what `monitor` tracks once labels arrive."""
+    return float(row_loss(actual, predicted).sum() / max(float(np.asarray(actual, dtype=float).sum()), 1.0))
 
 
 def row_loss(actual: npt.ArrayLike, predicted: npt.ArrayLike) -> Matrix:

@@ -25,6 +25,8 @@ from .model import TrainedModel
 from .schema import SCHEMA
 
 EXPECTED = f"expected_{TARGET.name}"
+#: The output of `score` that is the model's prediction: the prediction log records it.
+PREDICTION_OUTPUT = EXPECTED
 #: Why this schema allows no decision, or None when it does.
 UNAVAILABLE = (
     None
