@@ -1,5 +1,5 @@
 """Imports flow one way: schema -> validation -> data, features -> objective -> model -> artifact,
-postprocess -> messages -> serve, batch, with cli on top."""
+postprocess, promotion, monitor -> messages -> serve, batch -> lifecycle, with cli on top."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ LAYERS = {
     "contract": 0,
     "constraints": 0,
     "linear": 0,
-    "estimator": 1,
+    "svg": 0,
+    "pages": 0,
     "synthetic": 0,  # the example's generator: it imports nothing of the package
+    "estimator": 1,
     "task_config": 1,
     "schema": 1,
     "config": 2,
@@ -28,22 +30,25 @@ LAYERS = {
     "columns": 2,
     "data": 3,
     "features": 3,
+    "profile": 3,
+    "predlog": 3,
+    "drift": 3,
+    "terminal": 3,
     "objective": 4,
     "model": 5,
     "onnx_export": 5,
     "predictors": 5,
-    "profile": 3,
-    "predlog": 3,
-    "drift": 3,
-    "promotion": 6,
-    "terminal": 3,
     "artifact": 6,
     "postprocess": 6,
+    "promotion": 6,
+    "monitor": 6,
     "messages": 7,
+    "monitor_report": 7,
     "serve": 8,
     "batch": 8,
-    "cli": 9,
-    "__main__": 10,
+    "lifecycle": 9,
+    "cli": 10,
+    "__main__": 11,
 }
 
 

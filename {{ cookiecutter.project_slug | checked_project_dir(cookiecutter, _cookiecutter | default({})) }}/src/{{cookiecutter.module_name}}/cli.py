@@ -12,13 +12,11 @@ at once (a test checks `sys.modules` after `--help`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import signal
 import time
 from contextlib import nullcontext
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -26,6 +24,7 @@ import typer
 
 from . import __summary__
 from .config import Settings
+from .lifecycle import monitor, promote
 from .task_config import DECISION, DECISION_HELP
 from .terminal import clean_errors, console, row_counter, steps, terminate, write_report
 
@@ -86,53 +85,8 @@ def train() -> None:
     )
 
 
-@app.command()
-def promote() -> None:
-    """Serve the candidate if it beats the baseline and the served model and keeps the guarantees;
-    the decision and its numbers go to reports/promotion.json. Exit status 1 when rejected."""
-    from .artifact import ArtifactError, load
-    from .card import CARD_NAME, render
-    from .data import load_training_data, split
-    from .promotion import Rules, judge
-    from .tables import atomic_path, check_distinct, write_text
-
-    started = time.perf_counter()
-    with clean_errors():
-        settings = Settings()
-        served, candidate_path = settings.artifact_path, settings.candidate_path
-        report_path, card_path = settings.reports_dir / "promotion.json", served.with_name(CARD_NAME)
-        check_distinct([settings.data_path, candidate_path], [served, report_path, card_path])
-        if not candidate_path.is_file():
-            raise FileNotFoundError(f"no candidate at {candidate_path}: run the `train` command first")
-        artifact = candidate_path.read_bytes()  # what is judged is what is copied, even if train runs meanwhile
-        candidate = load(candidate_path, backend=settings.inference_backend, key=settings.signing_key())
-        if candidate_path.read_bytes() != artifact:
-            raise ValueError(f"{candidate_path} changed while it was being judged: run `promote` again")
-        champion, unusable = None, None
-        if served.is_file():
-            try:
-                champion = load(served, backend=settings.inference_backend, key=settings.signing_key())
-            except ArtifactError as error:  # e.g. trained for another schema: this code cannot serve it anyway
-                unusable = str(error)
-        parts = split(load_training_data(settings.data_path), settings)
-        if parts.fingerprint() != candidate.metadata.get("data_fingerprint"):
-            raise ValueError(
-                f"the candidate {candidate.version} was trained on other data than {settings.data_path} now holds: "
-                "run `train` again, then `promote`"
-            )
-        rules = Rules(settings.promotion_min_gain, settings.promotion_tolerance, settings.promotion_replicates)
-        decision = judge(candidate, champion, parts.history, parts.test, rules)
-        decided_at = datetime.now(UTC).isoformat(timespec="seconds")
-        write_report(settings, "promotion.json", decision.to_json() | {"decided_at": decided_at, "unusable": unusable})
-        if decision.promoted:
-            write_text(card_path, render(candidate.metadata, hashlib.sha256(artifact).hexdigest()))
-            with atomic_path(served) as partial:
-                partial.write_bytes(artifact)
-    where = f" -> {served}" if decision.promoted else f"; {served} unchanged"
-    replaced = f" (the served artifact could not be loaded: {unusable})" if unusable else ""
-    typer.echo(f"promote: {decision.summary()}{replaced}{where} in {time.perf_counter() - started:.1f}s")
-    if not decision.promoted:
-        raise typer.Exit(1)
+app.command()(promote)
+app.command()(monitor)
 
 
 def _headline(scores: dict[str, dict[str, float]]) -> str:
@@ -275,17 +229,33 @@ def generate(
     output: OutputPath,
     rows: Annotated[int, typer.Option(min=1, help="Number of rows to write.")] = 100_000,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same rows.")] = 7,
+    shift: Annotated[
+        list[str] | None,
+        typer.Option(help="NAME=SDS: move a numeric input by SDS standard deviations (drift, for `monitor`)."),
+    ] = None,
 ) -> None:
-    """Write rows drawn at random from the training data (data_path), any number: for benchmarks."""
+    """Write rows drawn at random from the training data (data_path), any number, drifted on demand:
+    for benchmarks and for trying `monitor`."""
     from .data import resample
+    from .data import shift as shifted
     from .tables import check_distinct, read_table, write_table
 
     started = time.perf_counter()
     with clean_errors():
+        moves = dict(_shift(text) for text in shift or [])
         settings = Settings()
         check_distinct([settings.data_path], [output])
-        write_table(resample(read_table(settings.data_path), rows, seed), output)
-    typer.echo(f"generate: {rows:,} rows (seed {seed}) -> {output} in {time.perf_counter() - started:.1f}s")
+        write_table(shifted(resample(read_table(settings.data_path), rows, seed), moves), output)
+    drift = "".join(f", {name} {sds:+g} sd" for name, sds in moves.items())
+    typer.echo(f"generate: {rows:,} rows (seed {seed}{drift}) -> {output} in {time.perf_counter() - started:.1f}s")
+
+
+def _shift(text: str) -> tuple[str, float]:
+    name, _, value = text.partition("=")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise ValueError(f"--shift {text!r}: expected NAME=SDS, e.g. --shift {name or 'price'}=0.5") from None
 
 
 @app.command("example-request")

@@ -12,10 +12,11 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -31,6 +32,8 @@ ENV_PREFIX = "{{ cookiecutter.module_name | upper }}_"
 _OTHER_VARIABLES = {f"{ENV_PREFIX}CONFIG_FILE"}
 
 Penalty = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+DriftMetric = Literal["psi", "wasserstein", "ks", "cohen_w", "unseen", "performance"]
 
 
 class Settings(TaskSettings):
@@ -68,6 +71,17 @@ class Settings(TaskSettings):
     promotion_tolerance: float = Field(default=0.02, gt=-1, lt=1)
     promotion_replicates: int = Field(default=2000, ge=100, le=100_000)
 
+    # Monitoring (`monitor`): the prediction log in windows of `monitor_window` (e.g. "P1D",
+    # "PT6H"), each with at least `monitor_min_rows` records to be judged; moderate drift alerts
+    # when found in `monitor_breaches` of a signal's last `monitor_windows` windows, critical drift
+    # at once. `monitor_thresholds` overrides (moderate, critical) per metric, e.g.
+    # {"psi": [0.15, 0.3]}; see `monitor.DEFAULT_THRESHOLDS` for the others.
+    monitor_window: timedelta = Field(default=timedelta(days=1), gt=timedelta(0))
+    monitor_min_rows: int = Field(default=500, ge=1)
+    monitor_breaches: int = Field(default=2, ge=1)
+    monitor_windows: int = Field(default=3, ge=1)
+    monitor_thresholds: dict[DriftMetric, tuple[NonNegative, NonNegative]] = Field(default_factory=dict)
+
     # Serving and batch scoring.
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -98,6 +112,15 @@ class Settings(TaskSettings):
     # Sign artifacts when training and require the signature when loading (HMAC-SHA256).
     # Only a key protects against a deliberately forged artifact; see the README.
     artifact_key: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Settings:
+        for metric, (moderate, critical) in self.monitor_thresholds.items():
+            if moderate > critical:
+                raise ValueError(f"monitor_thresholds.{metric}: moderate {moderate} is above critical {critical}")
+        if self.monitor_breaches > self.monitor_windows:
+            raise ValueError(f"monitor_breaches={self.monitor_breaches} exceeds monitor_windows={self.monitor_windows}")
+        return self
 
     def signing_key(self) -> bytes | None:
         """The artifact key as bytes, or None when artifacts are not signed."""

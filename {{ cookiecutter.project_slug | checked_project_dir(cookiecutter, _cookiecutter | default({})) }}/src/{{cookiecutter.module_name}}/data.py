@@ -58,6 +58,15 @@ def load_training_data(path: Path) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+def load_labels(path: Path) -> pd.DataFrame:
+    """Actual outcomes for `monitor --labels`: the id and time columns and the target, checked as
+    training data is (other columns are ignored)."""
+    if not path.exists():
+        raise FileNotFoundError(f"labels not found at {path}")
+    keys = (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))
+    return validate(read_table(path), (*keys, TARGET), label=row_label(path))
+
+
 _FREQUENCY = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}
 
 
@@ -178,6 +187,20 @@ def resample(frame: pd.DataFrame, rows: int, seed: int) -> pd.DataFrame:
         raise ValueError("there are no rows to draw from")
     picks = np.random.default_rng(seed).integers(0, len(frame), rows)
     return frame.iloc[picks].reset_index(drop=True)
+
+
+def shift(frame: pd.DataFrame, moves: dict[str, float]) -> pd.DataFrame:
+    """`frame` with each named numeric input moved by that many of its standard deviations, within
+    the schema's bounds: drifted data, for `monitor` to flag."""
+    numbers = {c.name: c for c in INPUT_COLUMNS if c.numeric and c.role == "input"}
+    moved = frame.copy()
+    for name, deviations in moves.items():
+        if name not in numbers:
+            raise ValueError(f"cannot shift '{name}': not a numeric input (numeric inputs: {', '.join(numbers)})")
+        column, values = numbers[name], pd.to_numeric(frame[name], errors="coerce")
+        result = (values + deviations * values.std()).clip(column.minimum, column.maximum)
+        moved[name] = result.round() if column.kind == "int" else result
+    return moved
 
 
 def fingerprint(frame: pd.DataFrame) -> str:

@@ -59,7 +59,9 @@ LOG_SCHEMA = pa.schema(
 Count = Callable[[str, int], None]
 
 
-class _Batch(NamedTuple):
+class Scored(NamedTuple):
+    """One request's (or chunk's) scored records, as `log_table` takes them."""
+
     columns: Columns
     predictions: Matrix
     model_version: str
@@ -67,7 +69,7 @@ class _Batch(NamedTuple):
     logged_at: float
 
 
-def log_table(batches: list[_Batch], source: str) -> pa.Table:
+def log_table(batches: list[Scored], source: str) -> pa.Table:
     """Records as one table of `LOG_SCHEMA`."""
     sizes = [len(b.predictions) for b in batches]
     stamps = np.repeat(np.array([b.logged_at for b in batches]) * 1000, sizes).astype("int64")
@@ -113,7 +115,7 @@ class PredictionLog:
     ) -> None:
         self.directory, self.sample = directory, sample
         self.flush_rows, self.flush_seconds, self._count = flush_rows, flush_seconds, count
-        self._queue: queue.Queue[_Batch | None] = queue.Queue(max_pending)
+        self._queue: queue.Queue[Scored | None] = queue.Queue(max_pending)
         self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
 
     def __enter__(self) -> PredictionLog:
@@ -128,7 +130,7 @@ class PredictionLog:
         if self.sample < 1.0 and random.random() >= self.sample:
             return
         try:
-            self._queue.put_nowait(_Batch(columns, predictions, model_version, request_id, time.time()))
+            self._queue.put_nowait(Scored(columns, predictions, model_version, request_id, time.time()))
         except queue.Full:
             self._count("dropped", len(predictions))
 
@@ -139,13 +141,13 @@ class PredictionLog:
             self._thread.join(timeout)
 
     def _drain(self) -> None:
-        pending: list[_Batch] = []
+        pending: list[Scored] = []
         rows, deadline = 0, time.monotonic() + self.flush_seconds
         while True:
             try:
                 item = self._queue.get(timeout=max(deadline - time.monotonic(), 0.0))
             except queue.Empty:
-                item = _Batch({}, np.empty(0), "", "", 0.0)  # the deadline passed: flush
+                item = Scored({}, np.empty(0), "", "", 0.0)  # the deadline passed: flush
             if item is not None and len(item.predictions):
                 pending.append(item)
                 rows += len(item.predictions)
@@ -155,7 +157,7 @@ class PredictionLog:
             if item is None:
                 return
 
-    def _flush(self, pending: list[_Batch], rows: int) -> None:
+    def _flush(self, pending: list[Scored], rows: int) -> None:
         if not pending:
             return
         try:
@@ -191,7 +193,7 @@ class BatchLog:
             columns, predictions = {k: v[keep] for k, v in columns.items()}, predictions[keep]
         if not len(predictions):
             return
-        table = log_table([_Batch(columns, predictions, self.model_version, self.request_id, time.time())], "batch")
+        table = log_table([Scored(columns, predictions, self.model_version, self.request_id, time.time())], "batch")
         if self._writer is None:
             self._writer = pq.ParquetWriter(self._partial, LOG_SCHEMA, compression="zstd")
         self._writer.write_table(table)

@@ -45,32 +45,33 @@ def terminate(signum: int, frame: object) -> None:
 
 
 @contextmanager
-def clean_errors() -> Iterator[None]:
-    """Turn the errors a user can fix into one readable line and exit status 1."""
+def clean_errors(status: int = 1) -> Iterator[None]:
+    """Turn the errors a user can fix into one readable line and exit `status`."""
     try:
         yield
     except pydantic.ValidationError as error:  # a setting out of range: name it, its value and the rule
-        fail(describe_invalid(error), error)
+        fail(describe_invalid(error), error, status)
     except (FileNotFoundError, ValueError) as error:  # bad data, settings or artifact: their messages name it
-        fail(str(error), error)
+        fail(str(error), error, status)
     except ModuleNotFoundError as error:  # e.g. `train` where only serving is installed, as in the image
         package = str(error.name).split(".")[0]
         fail(
             f"{package} is not installed: this command needs a dependency group this environment lacks "
             "(`make install` installs them all; the image holds only what serving needs)",
             error,
+            status,
         )
     except OSError as error:  # a directory where a file should be, no permission, a full disk, ...
         from .tables import written_path  # noqa: PLC0415 (pandas: not for --help)
 
         where = str(written_path(Path(str(error.filename)))) if error.filename else ""
-        fail(f"{where}: {error.strerror or error}".lstrip(": "), error)
+        fail(f"{where}: {error.strerror or error}".lstrip(": "), error, status)
 
 
-def fail(message: str, error: BaseException | None = None) -> None:
-    """Print `error: <message>` and exit with status 1."""
+def fail(message: str, error: BaseException | None = None, status: int = 1) -> None:
+    """Print `error: <message>` and exit with `status`."""
     console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True, markup=True)
-    raise typer.Exit(1) from error
+    raise typer.Exit(status) from error
 
 
 def steps() -> Progress:
