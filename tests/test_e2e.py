@@ -89,7 +89,10 @@ METRICS: dict[str, tuple[str, ...]] = {
         "noop.p99_ms",
         "ratio",
         "p99_over_p50",
+        "predict_unlogged.requests_per_s",
+        "log_ratio",
     ),
+    "monitor": ("seconds", "peak_rss_mb", "read_floor_s", "ratio"),
     "batch": (
         "predict_rows_per_s",
         "io_floor_rows_per_s",
@@ -136,20 +139,22 @@ def test_quick_bench_measures_every_metric(installed: Path) -> None:
         for name, value in found.items():
             assert math.isfinite(value), (section, name, value)
             assert value > 0, (section, name, value)
-    assert len(report["targets"]) == 5
+    assert len(report["targets"]) == 8
     assert all(isinstance(check["pass"], bool) for check in report["targets"])
 
     lines = result.stdout.splitlines()
     first = next(i for i, line in enumerate(lines) if line.startswith("benchmark  measured"))
-    table = lines[first : first + 7]
+    table = lines[first : first + 10]
     assert [line.split()[0] for line in table if not line.startswith(" ")] == [
         "benchmark",
         "---------",
         "online",
         "batch",
         "decision",
+        "online",
+        "monitor",
     ]
-    assert sum(line.rstrip().endswith(("PASS", "MISS")) for line in table) == 5
+    assert sum(line.rstrip().endswith(("PASS", "MISS")) for line in table) == 8
     assert "targets met" in result.stdout
     print(f"make bench BENCH_ARGS=--quick: {elapsed:.0f}s")
 

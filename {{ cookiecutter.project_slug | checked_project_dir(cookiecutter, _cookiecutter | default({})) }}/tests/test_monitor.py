@@ -24,7 +24,7 @@ from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.module_name }}.data import TARGET, Split, resample, shift
 from {{ cookiecutter.module_name }}.model import TrainedModel
 from {{ cookiecutter.module_name }}.monitor import PERFORMANCE, Rules, judge, watch
-from {{ cookiecutter.module_name }}.predlog import Scored, log_table, write_log
+from {{ cookiecutter.module_name }}.predlog import PARTITION, Scored, log_table, write_log
 from {{ cookiecutter.module_name }}.profile import MONITORED
 
 runner = CliRunner()
@@ -145,7 +145,7 @@ def test_other_model_versions_are_counted_apart(
 
 
 def write_traffic(settings: Settings, model: TrainedModel, frame: pd.DataFrame, when: datetime) -> Path:
-    path = settings.prediction_log_dir / f"date={when:%Y-%m-%d}" / f"api-{when:%H%M%S}.parquet"
+    path = settings.prediction_log_dir / f"{PARTITION}={when:%Y-%m-%d}" / f"api-{when:%H%M%S}.parquet"
     write_log(log_table([scored(model, frame, when)], "api"), path)
     return path
 

@@ -16,14 +16,22 @@ from {{ cookiecutter.module_name }}.cli import app
 from {{ cookiecutter.module_name }}.columns import columns_from_records
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.module_name }}.postprocess import PREDICTION_OUTPUT
-from {{ cookiecutter.module_name }}.predlog import LOG_SCHEMA, MODEL_VERSION, PREDICTION, REQUEST_ID, SOURCE, PredictionLog
+from {{ cookiecutter.module_name }}.predlog import (
+    LOG_SCHEMA,
+    MODEL_VERSION,
+    PARTITION,
+    PREDICTION,
+    REQUEST_ID,
+    SOURCE,
+    PredictionLog,
+)
 from {{ cookiecutter.module_name }}.serve import create_app
 
 runner = CliRunner()
 
 
 def logged(directory: Path) -> list[Path]:
-    return sorted(directory.glob("date=*/*.parquet"))
+    return sorted(directory.glob(f"{PARTITION}=*/*.parquet"))
 
 
 def test_the_api_logs_each_record_with_its_prediction_version_and_request_id(
@@ -36,7 +44,7 @@ def test_the_api_logs_each_record_with_its_prediction_version_and_request_id(
             assert response.status_code == 200
             answers.append(response.json())
         version = client.get("/metadata").json()["model_version"]
-    # Leaving the client stops the app: the writer writes what is queued.
+    # Leaving the client stops the app: the writer writes what is buffered.
     [path] = logged(settings.prediction_log_dir)
     table = pq.read_table(path)
     assert table.schema.equals(LOG_SCHEMA)
@@ -50,11 +58,11 @@ def test_the_api_logs_each_record_with_its_prediction_version_and_request_id(
             assert table.column(name).to_pylist() == [value] * 6
 
 
-def test_a_full_queue_drops_and_counts_instead_of_waiting(record: dict[str, Any], tmp_path: Path) -> None:
+def test_a_full_buffer_drops_and_counts_instead_of_waiting(record: dict[str, Any], tmp_path: Path) -> None:
     counted: list[tuple[str, int]] = []
     log = PredictionLog(tmp_path, max_pending=1, count=lambda outcome, rows: counted.append((outcome, rows)))
     columns = columns_from_records([record] * 3)
-    log.submit(columns, np.ones(3), "v", "a")  # the writer is not started: the queue stays full
+    log.submit(columns, np.ones(3), "v", "a")  # the writer is not started: the buffer stays full
     log.submit(columns, np.ones(3), "v", "b")
     assert counted == [("dropped", 3)]
 

@@ -1,23 +1,25 @@
 """The prediction log: the scored records, with their prediction, model version, request id and
 time, in Parquet files partitioned by day, which `monitor` reads.
 
-The API never waits for the disk: `/predict` hands its columns to a bounded queue and returns;
-a background thread writes what accumulated every `flush_seconds` (or `flush_rows`) to a new
-file. When the queue is full the records are dropped and counted (`/metrics`), never queued
-without bound. Batch scoring writes the same schema, one file per run. Files are written to a
-hidden temporary name and renamed when complete, so a reader never sees half a file.
+The API never waits for the disk: `/predict` hands its columns to a bounded buffer and returns;
+a background thread writes what accumulated every `flush_seconds` to a new file. When the
+buffer is full the records are dropped and counted (`/metrics`), never held without bound.
+Batch scoring writes the same schema, one file per run. Files are written to a hidden
+temporary name and renamed when complete, so a reader never sees half a file.
 
-    <prediction_log_dir>/date=2026-11-28/api-20261128T101500Z-1a2b3c4d.parquet
+    <prediction_log_dir>/logged_date=2026-11-28/api-20261128T101500Z-1a2b3c4d.parquet
+
+The directories are Hive partitions (`logged_date`), which Spark, DuckDB and pyarrow datasets read.
 """
 
 from __future__ import annotations
 
 import logging
-import queue
 import random
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from contextlib import ExitStack
 from datetime import UTC, datetime
@@ -31,6 +33,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .columns import Columns, Matrix
+from .contract import DeclarationError
 from .schema import SCHEMA
 from .tables import atomic_path
 
@@ -45,6 +48,15 @@ LOGGED_AT, MODEL_VERSION, REQUEST_ID, SOURCE, PREDICTION = (
     "source",
     "prediction",
 )
+#: The day partition of the log's directories.
+PARTITION = "logged_date"
+_TAKEN = sorted(
+    {LOGGED_AT, MODEL_VERSION, REQUEST_ID, SOURCE, PREDICTION, PARTITION} & {c.name for c in SCHEMA.request}
+)
+if _TAKEN:
+    raise DeclarationError(
+        f"column(s) {_TAKEN} of the schema have names the prediction log uses for itself: rename them in schema.py"
+    )
 LOG_SCHEMA = pa.schema(
     [
         pa.field(LOGGED_AT, pa.timestamp("ms", tz="UTC"), nullable=False),
@@ -55,7 +67,7 @@ LOG_SCHEMA = pa.schema(
         pa.field(PREDICTION, pa.float64()),
     ]
 )
-#: Counts by outcome: "logged", "dropped" (the queue was full), "failed" (the write failed).
+#: Counts by outcome: "logged", "dropped" (the buffer was full), "failed" (the write failed).
 Count = Callable[[str, int], None]
 
 
@@ -90,7 +102,7 @@ def log_file(directory: Path, source: str, when: float) -> Path:
     """A new file's path: in its day's partition, named by source, time and a random suffix."""
     moment = datetime.fromtimestamp(when, UTC)
     name = f"{source}-{moment:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}.parquet"
-    return directory / f"date={moment:%Y-%m-%d}" / name
+    return directory / f"{PARTITION}={moment:%Y-%m-%d}" / name
 
 
 def write_log(table: pa.Table, path: Path) -> None:
@@ -100,8 +112,13 @@ def write_log(table: pa.Table, path: Path) -> None:
 
 
 class PredictionLog:
-    """The API's log: `submit` queues a request's records without blocking; a background thread
-    writes them. Use as a context manager (or `start` and `close`): closing writes what is left."""
+    """The API's log: `submit` appends a request's records to a bounded buffer and returns; a
+    background thread wakes every `flush_seconds` and writes what accumulated to one file. Use
+    as a context manager (or `start` and `close`): closing writes what is left.
+
+    The buffer is a deque, not a `queue.Queue`: appending takes no lock and wakes no thread, so
+    the request path pays about a microsecond (a queue's notify on every put cost 20% of
+    /predict's throughput, measured)."""
 
     def __init__(
         self,
@@ -109,13 +126,13 @@ class PredictionLog:
         *,
         sample: float = 1.0,
         max_pending: int = 10_000,
-        flush_rows: int = 100_000,
         flush_seconds: float = 60.0,
         count: Count = lambda outcome, rows: None,
     ) -> None:
-        self.directory, self.sample = directory, sample
-        self.flush_rows, self.flush_seconds, self._count = flush_rows, flush_seconds, count
-        self._queue: queue.Queue[Scored | None] = queue.Queue(max_pending)
+        self.directory, self.sample, self.max_pending = directory, sample, max_pending
+        self.flush_seconds, self._count = flush_seconds, count
+        self._pending: deque[Scored] = deque()
+        self._stop = threading.Event()
         self._thread = threading.Thread(target=self._drain, name="prediction-log", daemon=True)
 
     def __enter__(self) -> PredictionLog:
@@ -126,42 +143,34 @@ class PredictionLog:
         self.close()
 
     def submit(self, columns: Columns, predictions: Matrix, model_version: str, request_id: str) -> None:
-        """Queue one request's records (kept with probability `sample`); never blocks."""
+        """Buffer one request's records (kept with probability `sample`); never blocks."""
         if self.sample < 1.0 and random.random() >= self.sample:
             return
-        try:
-            self._queue.put_nowait(Scored(columns, predictions, model_version, request_id, time.time()))
-        except queue.Full:
+        if len(self._pending) >= self.max_pending:
             self._count("dropped", len(predictions))
+            return
+        self._pending.append(Scored(columns, predictions, model_version, request_id, time.time()))
 
     def close(self, timeout: float = 10.0) -> None:
-        """Write what is queued, then stop the writer (waiting at most `timeout` seconds)."""
+        """Write what is buffered, then stop the writer (waiting at most `timeout` seconds)."""
+        self._stop.set()
         if self._thread.is_alive():
-            self._queue.put(None, timeout=timeout)
             self._thread.join(timeout)
+        else:
+            self._flush()
 
     def _drain(self) -> None:
-        pending: list[Scored] = []
-        rows, deadline = 0, time.monotonic() + self.flush_seconds
-        while True:
-            try:
-                item = self._queue.get(timeout=max(deadline - time.monotonic(), 0.0))
-            except queue.Empty:
-                item = Scored({}, np.empty(0), "", "", 0.0)  # the deadline passed: flush
-            if item is not None and len(item.predictions):
-                pending.append(item)
-                rows += len(item.predictions)
-            if item is None or rows >= self.flush_rows or time.monotonic() >= deadline:
-                self._flush(pending, rows)
-                pending, rows, deadline = [], 0, time.monotonic() + self.flush_seconds
-            if item is None:
-                return
+        while not self._stop.wait(self.flush_seconds):
+            self._flush()
+        self._flush()
 
-    def _flush(self, pending: list[Scored], rows: int) -> None:
-        if not pending:
+    def _flush(self) -> None:
+        batches = [self._pending.popleft() for _ in range(len(self._pending))]
+        if not batches:
             return
+        rows = sum(len(b.predictions) for b in batches)
         try:
-            write_log(log_table(pending, "api"), log_file(self.directory, "api", pending[0].logged_at))
+            write_log(log_table(batches, "api"), log_file(self.directory, "api", batches[0].logged_at))
         except Exception as error:  # a full disk must not stop the service: count and say it
             self._count("failed", rows)
             logger.warning("prediction log not written", extra={"rows": rows, "error": str(error)})
@@ -210,8 +219,8 @@ def read_log(directory: Path, since: datetime | None = None) -> tuple[pa.Table, 
     file that cannot be read (corrupt, or cut short) or that has another schema is named and
     left out, never mixed in."""
     tables, skipped = [], []
-    first_day = f"date={since:%Y-%m-%d}" if since else ""
-    for path in sorted(directory.glob("date=*/*.parquet")):
+    first_day = f"{PARTITION}={since:%Y-%m-%d}" if since else ""
+    for path in sorted(directory.glob(f"{PARTITION}=*/*.parquet")):
         if path.parent.name < first_day or path.name.startswith("."):  # whole days before `since`; partial files
             continue
         try:

@@ -52,7 +52,7 @@ class Metrics:
         self.predictions = Counter("predictions", "Rows scored by /predict.", registry=self.registry)
         self.prediction_log = Counter(
             "prediction_log_records",
-            "Records of /predict by what became of them in the prediction log: logged, dropped (the queue "
+            "Records of /predict by what became of them in the prediction log: logged, dropped (the buffer "
             "was full) or failed (the file could not be written).",
             ["outcome"],
             registry=self.registry,
