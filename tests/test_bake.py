@@ -149,6 +149,7 @@ EXPECTED_CI_FILES: dict[str, frozenset[str]] = {
     "github": frozenset(
         {
             ".github/workflows/ci.yml",
+            ".github/workflows/monitor.yml",
             ".github/actions/setup/action.yml",
             ".github/dependabot.yml",
             ".github/zizmor.yml",

@@ -466,7 +466,7 @@ def test_image_ships_only_what_serving_needs(engine: Engine, images: Images) -> 
             "'dotenv': [r for r, _, f in os.walk('/app') if '.env' in f]}))"
         )
         found = json.loads(container.exec("python", "-c", probe))
-    assert found["app"] == ["artifacts"], found
+    assert found["app"] == ["artifacts", "logs", "reports"], found
     assert "model.zip" in found["artifacts"], found
     assert found["compilers"] == [], found
     assert found["dotenv"] == [], found
@@ -491,7 +491,8 @@ def test_image_holds_no_training_library_and_keeps_its_budget(
 def test_batch_scoring_runs_in_the_image_csv_to_parquet(
     engine: Engine, images: Images, project: Project
 ) -> None:
-    """pyarrow, trimmed in the image, still streams CSV in and writes Parquet out."""
+    """pyarrow, trimmed in the image, still streams CSV in and writes Parquet out; the batch's
+    prediction log is written where the app may write, and `monitor` runs on it."""
     record = sample_record(project)
     write_csv = (
         "import csv, json, sys; rows = json.loads(sys.argv[1]);"
@@ -503,6 +504,13 @@ def test_batch_scoring_runs_in_the_image_csv_to_parquet(
         container.exec("python", "-c", write_csv, json.dumps([record] * 50))
         container.exec(project.slug, "predict", "-i", "/tmp/in.csv", "-o", "/tmp/out.parquet")
         assert container.exec("python", "-c", count).strip() == "50"
+        # The batch logged its 50 records; `monitor` reads them in the image (no scikit-learn,
+        # no SciPy): 50 copies of one record is drift, exit status 1.
+        variable = f"{project.module.upper()}_MONITOR_MIN_ROWS=10"
+        monitor = f"env {variable} {project.slug} monitor --since 2000-01-01; echo status=$?"
+        output = container.exec("sh", "-c", monitor)
+        assert "monitor: alert: model " in output, output
+        assert output.rstrip().endswith("status=1"), output
 
 
 def test_image_without_model_is_alive_but_not_ready(

@@ -47,6 +47,7 @@ VARIANT_IDS = [
 variants = pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 
 WORKFLOW = ".github/workflows/ci.yml"
+MONITOR_WORKFLOW = ".github/workflows/monitor.yml"
 SETUP_ACTION = ".github/actions/setup/action.yml"
 DEPENDABOT = ".github/dependabot.yml"
 #: What only training needs: the serving image (no dev or train group) must not hold it.
@@ -206,7 +207,8 @@ def test_every_python_choice_installs_from_wheels(
 def test_github_files_validate(bake: Bake, python_version: str) -> None:
     project = bake(ci_provider="github", python_version=python_version)
     check = tool("check-jsonschema")
-    run([check, "--builtin-schema", "vendor.github-workflows", project / WORKFLOW])
+    for workflow in (WORKFLOW, MONITOR_WORKFLOW):
+        run([check, "--builtin-schema", "vendor.github-workflows", project / workflow])
     run([check, "--builtin-schema", "vendor.dependabot", project / DEPENDABOT])
 
 
@@ -257,13 +259,32 @@ def test_github_workflow_contents(bake: Bake) -> None:
 
 def test_actions_are_pinned_by_commit(bake: Bake) -> None:
     project = bake()
-    for name in (WORKFLOW, SETUP_ACTION):
+    for name in (WORKFLOW, MONITOR_WORKFLOW, SETUP_ACTION):
         lines = [
             line.strip().removeprefix("- ") for line in (project / name).read_text().splitlines()
         ]
         uses = [line for line in lines if line.startswith("uses:")]
         assert uses, name
         assert [line for line in uses if not PINNED_USES_RE.fullmatch(line)] == [], name
+
+
+def test_the_monitor_runs_every_day_once_the_log_is_named(bake: Bake) -> None:
+    """Scheduled, skipped until the repository names the log, failing on an alert, and keeping
+    the reports whatever happens."""
+    project = bake()
+    workflow = load_yaml(project / MONITOR_WORKFLOW)
+    assert workflow["permissions"] == {"contents": "read"}
+    triggers = workflow[True] if True in workflow else workflow["on"]  # YAML 1.1 reads `on` as True
+    assert [entry["cron"] for entry in triggers["schedule"]] == ["0 6 * * *"]
+    [job] = workflow["jobs"].values()
+    assert job["if"] == "${{ vars.PREDICTION_LOG_DIR != '' }}"
+    assert job["env"] == {"DEMAND_MODEL_PREDICTION_LOG_DIR": "${{ vars.PREDICTION_LOG_DIR }}"}
+    runs = [str(step["run"]) for step in job["steps"] if "run" in step]
+    assert runs[0] == "make train"
+    assert runs[1].startswith(".venv/bin/demand-model monitor --since ")
+    upload = job["steps"][-1]
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"] == "reports/monitoring.*"
 
 
 def test_the_shared_setup(bake: Bake) -> None:
@@ -315,6 +336,14 @@ def test_gitlab_pipeline_contents(bake: Bake) -> None:
         assert pipeline[job]["extends"] == ".python", job
     image = pipeline["container-image"]
     assert any("dind" in str(service) for service in image["services"])
+    # A pipeline schedule runs the monitor alone; nothing else runs the monitor.
+    never_on_schedule = {"if": '$CI_PIPELINE_SOURCE == "schedule"', "when": "never"}
+    assert pipeline[".python"]["rules"][0] == never_on_schedule
+    assert image["rules"][0] == never_on_schedule
+    monitor = pipeline["monitor"]
+    assert monitor["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "schedule" && $PREDICTION_LOG_DIR'}]
+    assert scripts["monitor"].startswith("make train\n.venv/bin/demand-model monitor --since ")
+    assert monitor["artifacts"]["when"] == "always"
     assert "/ready" in scripts["container-image"]
     assert "/predict" in scripts["container-image"]
 
