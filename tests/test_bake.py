@@ -74,6 +74,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/batch.py",
         "src/demand_model/card.py",
         "src/demand_model/drift.py",
+        "src/demand_model/evaluation.py",
         "src/demand_model/lifecycle.py",
         "src/demand_model/monitor.py",
         "src/demand_model/monitor_report.py",
@@ -105,6 +106,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "tests/test_batch.py",
         "tests/test_card.py",
         "tests/test_drift.py",
+        "tests/test_evaluation.py",
         "tests/test_monitor.py",
         "tests/test_predlog.py",
         "tests/test_promotion.py",
@@ -124,6 +126,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
 #: task but its sample, and the template README lists them.
 TASK_MODULES = (
     "task.mk",
+    "src/demand_model/diagnostics.py",
     "src/demand_model/estimator.py",
     "src/demand_model/features.py",
     "src/demand_model/objective.py",

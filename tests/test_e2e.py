@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import time
@@ -76,6 +77,8 @@ def test_generated_test_suite_passes(installed: Path) -> None:
     result = run(["make", "test", *options], cwd=installed, env=make_env(), timeout=900)
     assert " passed" in result.stdout
     assert " failed" not in result.stdout
+    if os.environ.get("PRODML_REQUIRE_BROWSER") == "1":  # as in .ci/run, which installs Chromium
+        assert "no Chromium here" not in result.stdout, "the report's browser test skipped"
 
 
 # Every metric of reports/bench.json, by section (all must be positive numbers).

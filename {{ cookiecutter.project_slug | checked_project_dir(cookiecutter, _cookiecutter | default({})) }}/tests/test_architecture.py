@@ -31,6 +31,8 @@ LAYERS = {
     "data": 3,
     "features": 3,
     "profile": 3,
+    "diagnostics": 5,
+    "evaluation": 6,
     "predlog": 3,
     "drift": 3,
     "terminal": 3,

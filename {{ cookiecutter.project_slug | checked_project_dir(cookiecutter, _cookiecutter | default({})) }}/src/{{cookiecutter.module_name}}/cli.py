@@ -98,26 +98,32 @@ def _headline(scores: dict[str, dict[str, float]]) -> str:
 
 
 @app.command()
-def evaluate() -> None:
-    """Re-score the saved model on the held-out test period of the configured data."""
+def evaluate(
+    candidate: Annotated[bool, typer.Option(help="Evaluate the candidate `train` wrote, before `promote`.")] = False,
+) -> None:
+    """Score the served model (or the candidate) on the held-out test period: metrics against the
+    baseline, errors over time and per segment, the guaranteed responses -> reports/evaluation.*"""
     from .data import load_training_data, split
-    from .model import evaluate as evaluate_model
-    from .tables import check_distinct
+    from .evaluation import evaluation
+    from .tables import check_distinct, write_text
 
     started = time.perf_counter()
     with clean_errors():
         settings = Settings()
-        check_distinct([settings.data_path, settings.artifact_path], [settings.reports_dir / "evaluation.json"])
-        model = _load(settings)
-        frame = load_training_data(settings.data_path)
-        parts = split(frame, settings)
-        scores = evaluate_model(model, parts)
-        report = write_report(settings, "evaluation.json", {"model_version": model.version, "test": scores})
+        path = settings.candidate_path if candidate else settings.artifact_path
+        html = settings.reports_dir / "evaluation.html"
+        check_distinct([settings.data_path, path], [settings.reports_dir / "evaluation.json", html])
+        model = _load(settings, path)
+        parts = split(load_training_data(settings.data_path), settings)
+        report, page = evaluation(model, parts)
+        written = write_report(settings, "evaluation.json", report | {"artifact": str(path)})
+        write_text(html, page)
+    scores = report["test"]
     for name, values in scores.items():
         console.print(f"{name:>9}: " + "  ".join(f"{k}={v:.3f}" for k, v in values.items()))
     typer.echo(
-        f"evaluate: model {model.version} on {len(parts.test):,} test rows: {_headline(scores)} -> {report} "
-        f"in {time.perf_counter() - started:.1f}s"
+        f"evaluate: model {model.version} on {len(parts.test):,} test rows: {_headline(scores)} -> {written}, "
+        f"{html.name} in {time.perf_counter() - started:.1f}s"
     )
 
 
@@ -187,10 +193,10 @@ def decide(output: OutputPath, input: InputPath = None) -> None:
     )
 
 
-def _load(settings: Settings) -> TrainedModel:
+def _load(settings: Settings, path: Path | None = None) -> TrainedModel:
     from .artifact import load
 
-    return load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
+    return load(path or settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
 
 
 @app.command()

@@ -15,7 +15,8 @@ h1 { font-size: 1.5rem; } h2 { font-size: 1.2rem; margin-top: 2rem; border-botto
 table { border-collapse: collapse; margin: 0.5rem 0; } td, th { padding: 0.2rem 0.6rem; text-align: right; }
 th { background: #f3f3f3; } td:first-child, th:first-child { text-align: left; }
 tr:nth-child(even) td { background: #fafafa; }
-figure { display: inline-block; margin: 0.5rem 1rem 0.5rem 0; } figcaption { font-size: 12px; color: #555; }
+figure { display: inline-block; margin: 0.5rem 1rem 0.5rem 0; } svg { max-width: 100%; height: auto; }
+figcaption { font-size: 12px; color: #555; }
 .ok { color: #1a7f37; } .watch, .moderate { color: #9a6700; } .alert, .critical { color: #cf222e; font-weight: 600; }
 .insufficient { color: #777; } .status { font-size: 1.1rem; }
 """

@@ -11,10 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 WIDTH, HEIGHT, MARGIN = 560, 240, 48
+#: Numbers to draw: a list or an array.
+Values = Sequence[float] | npt.NDArray[Any]
 #: Colours of successive series (colour-blind safe: Okabe and Ito's palette).
 PALETTE = ("#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00")
 
@@ -24,8 +28,8 @@ class Series:
     """One line or set of points: x and y values (finite ones are drawn) and a legend name."""
 
     name: str
-    x: Sequence[float]
-    y: Sequence[float]
+    x: Values
+    y: Values
     points: bool = False
 
 
@@ -75,7 +79,8 @@ def chart(
             parts.append(_text(WIDTH - MARGIN + 6, MARGIN + 14 * index, item.name, fill=colour, anchor="start"))
     alternative = f"{title}: " + "; ".join(f"{s.name}, {len(s.x)} values" for s in series)
     return (
-        f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH + 120} {HEIGHT}" role="img" '
+        f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH + 120} {HEIGHT}" '
+        f'width="{WIDTH + 120}" height="{HEIGHT}" role="img" '
         f'aria-label="{escape(alternative)}"><title>{escape(title)}</title>{"".join(parts)}</svg>'
         f"<figcaption>{escape(title)}</figcaption></figure>"
     )
