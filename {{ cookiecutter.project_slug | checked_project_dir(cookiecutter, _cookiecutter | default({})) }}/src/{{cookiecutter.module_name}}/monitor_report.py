@@ -28,9 +28,10 @@ def summary(report: dict[str, Any]) -> str:
     judged = [w for w in windows if w["status"] != "insufficient"]
     latest = judged[-1] if judged else None
     alerting = ", ".join(latest["alerts"]) if latest and latest["alerts"] else "none"
+    moderate = f"; moderate, not yet persistent: {', '.join(latest['watch'])}" if latest and latest["watch"] else ""
     return (
         f"{report['status']}: model {report['model_version']}, {report['rows']:,} records in {len(windows)} "
-        f"window(s), {len(judged)} with enough rows; latest alerts: {alerting}"
+        f"window(s), {len(judged)} with enough rows; latest alerts: {alerting}{moderate}"
     )
 
 

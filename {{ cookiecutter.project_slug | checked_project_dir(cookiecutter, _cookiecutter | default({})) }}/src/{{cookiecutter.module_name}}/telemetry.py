@@ -57,6 +57,8 @@ class Metrics:
             ["outcome"],
             registry=self.registry,
         )
+        for outcome in ("logged", "dropped", "failed"):  # at 0 from the start, so that rates and alerts work
+            self.prediction_log.labels(outcome)
 
     def count_logged(self, outcome: str, rows: int) -> None:
         """Count prediction-log records by outcome (called by `predlog.PredictionLog`)."""
