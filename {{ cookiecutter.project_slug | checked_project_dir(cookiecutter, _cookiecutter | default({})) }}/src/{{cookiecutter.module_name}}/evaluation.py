@@ -54,7 +54,7 @@ def evaluation(model: TrainedModel, split: Split) -> tuple[dict[str, Any], str]:
 def over_time(
     test: pd.DataFrame, actual: np.ndarray, predicted: np.ndarray, baseline: np.ndarray
 ) -> list[dict[str, Any]]:
-    """The selection metric and the mean error (prediction - actual) per date, model and baseline."""
+    """The selection metric per date, model and baseline (a target may be text: no arithmetic on it)."""
     if SCHEMA.time is None:
         return []
     days = test[SCHEMA.time.name].dt.date.to_numpy()
@@ -67,7 +67,6 @@ def over_time(
                 "rows": int(at.sum()),
                 "model": objective.selection_score(actual[at], predicted[at]),
                 "baseline": objective.selection_score(actual[at], baseline[at]),
-                "model_bias": float(np.mean(predicted[at] - actual[at].astype(float))),
             }
         )
     return rows
