@@ -48,7 +48,8 @@ def categorical_drift(reference: dict[str, Any], values: pd.Series) -> dict[str,
     saw, and the share of rows in a category it never saw (a missing value, when training had
     none, is one): chi-square has no expectation for those, so they are counted apart."""
     rows = max(len(values), 1)
-    seen = values.dropna().astype(str).value_counts()
+    counts = values.value_counts(dropna=True)  # per category, without a string per row (the log's are categorical)
+    seen = pd.Series(counts.to_numpy(), index=counts.index.astype(str)).groupby(level=0).sum()
     expected = np.array([*reference["frequencies"].values(), reference["missing"]], dtype=np.float64)
     observed = np.array(
         [*(int(seen.get(name, 0)) for name in reference["frequencies"]), int(values.isna().sum())], dtype=np.float64

@@ -69,6 +69,13 @@ class Rules:
         )
 
 
+def needed_columns(*, with_labels: bool) -> list[str]:
+    """The log's columns `watch` reads: not the request ids or sources, and the ids and time
+    only to match labels."""
+    keys = [c.name for c in (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))] if with_labels else []
+    return [LOGGED_AT, MODEL_VERSION, PREDICTION, *(c.name for c in MONITORED), *keys]
+
+
 def level(values: dict[str, float], thresholds: dict[str, tuple[float, float]]) -> str:
     """The worst level any thresholded metric in `values` reaches."""
     worst = 0
@@ -159,10 +166,12 @@ def join_labels(rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame,
 
 
 def _keyed(frame: pd.DataFrame) -> pd.DataFrame:
-    """The time column at one resolution, so that a log's dates and a file's dates match."""
-    if SCHEMA.time is None:
-        return frame
-    return frame.assign(**{SCHEMA.time.name: frame[SCHEMA.time.name].astype("datetime64[ns]")})
+    """The keys in one form whatever their source: ids as text (the log's are categorical), the
+    time at one resolution, so that a log's dates and a file's dates match."""
+    keys = {c.name: frame[c.name].astype(object) for c in SCHEMA.ids}
+    if SCHEMA.time is not None:
+        keys[SCHEMA.time.name] = frame[SCHEMA.time.name].astype("datetime64[ns]")
+    return frame.assign(**keys)
 
 
 def watch(

@@ -82,14 +82,20 @@ class Scored(NamedTuple):
 
 
 def log_table(batches: list[Scored], source: str) -> pa.Table:
-    """Records as one table of `LOG_SCHEMA`."""
+    """Records as one table of `LOG_SCHEMA`. A request's constants (version, id, source) are
+    gathered by Arrow, not copied row by row from Python strings: that was 3/4 of the cost."""
     sizes = [len(b.predictions) for b in batches]
     stamps = np.repeat(np.array([b.logged_at for b in batches]) * 1000, sizes).astype("int64")
+    owner = pa.array(np.repeat(np.arange(len(batches)), sizes))  # each row's batch
+
+    def repeated(values: list[str]) -> pa.Array:
+        return pa.array(values, pa.string()).take(owner)
+
     arrays: list[pa.Array] = [
         pa.array(stamps, pa.int64()).cast(pa.timestamp("ms", tz="UTC")),
-        pa.array(np.repeat([b.model_version for b in batches], sizes), pa.string()),
-        pa.array(np.repeat([b.request_id for b in batches], sizes), pa.string()),
-        pa.array(np.full(sum(sizes), source), pa.string()),
+        repeated([b.model_version for b in batches]),
+        repeated([b.request_id for b in batches]),
+        repeated([source] * len(batches)),
     ]
     for column in SCHEMA.request:
         values = np.concatenate([b.columns[column.name] for b in batches])
@@ -214,25 +220,26 @@ class BatchLog:
         self._files.__exit__(kind, error, tb)
 
 
-def read_log(directory: Path, since: datetime | None = None) -> tuple[pa.Table, list[str]]:
-    """Every record logged in `directory` at or after `since`, and one line per file skipped: a
-    file that cannot be read (corrupt, or cut short) or that has another schema is named and
-    left out, never mixed in."""
+def read_log(
+    directory: Path, since: datetime | None = None, columns: list[str] | None = None
+) -> tuple[pa.Table, list[str]]:
+    """Every record logged in `directory` at or after `since` (only `columns`, if given), and one
+    line per file skipped: a file that cannot be read (corrupt, or cut short) or that has
+    another schema is named and left out, never mixed in."""
     tables, skipped = [], []
     first_day = f"{PARTITION}={since:%Y-%m-%d}" if since else ""
     for path in sorted(directory.glob(f"{PARTITION}=*/*.parquet")):
         if path.parent.name < first_day or path.name.startswith("."):  # whole days before `since`; partial files
             continue
         try:
-            table = pq.read_table(path)
+            if not pq.read_schema(path).equals(LOG_SCHEMA):
+                skipped.append(f"{path}: another schema (its columns: {', '.join(pq.read_schema(path).names)})")
+                continue
+            tables.append(pq.read_table(path, columns=columns))
         except (OSError, pa.ArrowException) as error:
             skipped.append(f"{path}: cannot be read ({error})")
-            continue
-        if not table.schema.equals(LOG_SCHEMA):
-            skipped.append(f"{path}: another schema (its columns: {', '.join(table.schema.names)})")
-            continue
-        tables.append(table)
-    table = pa.concat_tables(tables) if tables else LOG_SCHEMA.empty_table()
+    empty = LOG_SCHEMA.empty_table()
+    table = pa.concat_tables(tables) if tables else empty.select(columns) if columns else empty
     if since is not None:
         table = table.filter(pc.greater_equal(table[LOGGED_AT], pa.scalar(since, pa.timestamp("ms", tz="UTC"))))
     return table, skipped
