@@ -12,7 +12,8 @@ from scipy import stats
 
 from {{ cookiecutter.module_name }}.artifact import read_profile
 from {{ cookiecutter.module_name }}.data import Split
-from {{ cookiecutter.module_name }}.drift import categorical_drift, numeric_drift, psi
+from {{ cookiecutter.module_name }}.drift import categorical_drift, chi_square_sf, numeric_drift, psi
+from {{ cookiecutter.module_name }}.monitor import DEFAULT_THRESHOLDS, level
 from {{ cookiecutter.module_name }}.profile import (
     MONITORED,
     PREDICTION,
@@ -63,8 +64,11 @@ def test_categorical_statistics_match_scipy() -> None:
     drift = categorical_drift(profile, window)
     observed = [int((window == value).sum()) for value in profile["frequencies"]]
     expected = [share * len(window) for share in profile["frequencies"].values()]
-    assert drift["chi_square"] == pytest.approx(stats.chisquare(observed, expected).statistic, rel=1e-9)
-    assert drift["cohen_w"] == pytest.approx(np.sqrt(drift["chi_square"] / len(window)))
+    exact = stats.chisquare(observed, expected)
+    assert drift["chi_square"] == pytest.approx(exact.statistic, rel=1e-9)
+    assert drift["p_value"] == pytest.approx(exact.pvalue, abs=0.01)
+    freedom = len(observed) - 1  # the noise a window shows without drift, taken off
+    assert drift["cohen_w"] == pytest.approx(np.sqrt((drift["chi_square"] - freedom) / len(window)))
     assert drift["unseen"] == 0.0
 
 
@@ -93,3 +97,22 @@ def test_the_artifact_holds_a_profile_of_every_monitored_input(artifact: Path, s
     assert profile[PREDICTION]["rows"] == len(history)
     for name, segments in profile["segments"].items():
         assert sum(s["rows"] for s in segments.values()) == split_parts.test[name].notna().sum()
+
+
+@pytest.mark.parametrize("freedom", [1, 2, 3, 5, 19, 50])
+def test_the_chi_square_p_value_matches_scipy(freedom: int) -> None:
+    for p in (0.5, 0.1, 0.01, 0.001):
+        assert chi_square_sf(stats.chi2.isf(p, freedom), freedom) == pytest.approx(p, abs=0.01)
+
+
+def test_many_categories_without_drift_are_not_flagged() -> None:
+    """20 values and windows of 500 rows: raw Cohen's w would sit near 0.2 without any drift."""
+    values = [f"v{i}" for i in range(20)]
+    profile = categorical_profile(pd.Series(RNG.choice(values, 50_000)))
+    flagged = 0
+    for _ in range(200):
+        drift = categorical_drift(profile, pd.Series(RNG.choice(values, 500)))
+        flagged += level(drift, DEFAULT_THRESHOLDS) != "ok"
+    assert flagged <= 6, f"{flagged} of 200 windows flagged"  # 1% expected (the p-value gate)
+    moved = categorical_drift(profile, pd.Series(RNG.choice(values[:10], 500)))  # half the values gone
+    assert level(moved, DEFAULT_THRESHOLDS) == "critical"

@@ -72,12 +72,13 @@ class Settings(TaskSettings):
     promotion_replicates: int = Field(default=2000, ge=100, le=100_000)
 
     # Monitoring (`monitor`): the prediction log in windows of `monitor_window` (e.g. "P1D",
-    # "PT6H"), each with at least `monitor_min_rows` records to be judged; moderate drift alerts
+    # "PT6H"), each with at least `monitor_min_rows` records to be judged (fewer, and sampling noise
+    # alone crosses the thresholds: lengthen the window rather than lower this); moderate drift alerts
     # when found in `monitor_breaches` of a signal's last `monitor_windows` windows, critical drift
     # at once. `monitor_thresholds` overrides (moderate, critical) per metric, e.g.
     # {"psi": [0.15, 0.3]}; see `monitor.DEFAULT_THRESHOLDS` for the others.
     monitor_window: timedelta = Field(default=timedelta(days=1), gt=timedelta(0))
-    monitor_min_rows: int = Field(default=500, ge=1)
+    monitor_min_rows: int = Field(default=1000, ge=1)
     monitor_breaches: int = Field(default=2, ge=1)
     monitor_windows: int = Field(default=3, ge=1)
     monitor_thresholds: dict[DriftMetric, tuple[NonNegative, NonNegative]] = Field(default_factory=dict)

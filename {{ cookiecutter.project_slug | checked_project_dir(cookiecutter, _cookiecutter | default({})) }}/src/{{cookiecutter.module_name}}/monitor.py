@@ -43,6 +43,8 @@ DEFAULT_THRESHOLDS: dict[str, tuple[float, float]] = {
     "unseen": (0.01, 0.05),
     "performance": (0.1, 0.25),
 }
+#: The p-value below which a category's shift counts (one window in a hundred, without drift).
+SIGNIFICANCE = 0.01
 #: The signal of the model's errors, beside the inputs' names and the predictions'.
 PERFORMANCE = "performance"
 
@@ -52,7 +54,7 @@ class Rules:
     """How windows are cut and judged (the `monitor_*` settings)."""
 
     window: timedelta = timedelta(days=1)
-    min_rows: int = 500
+    min_rows: int = 1000
     thresholds: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(DEFAULT_THRESHOLDS))
     breaches: int = 2
     windows: int = 3
@@ -77,9 +79,12 @@ def needed_columns(*, with_labels: bool) -> list[str]:
 
 
 def level(values: dict[str, float], thresholds: dict[str, tuple[float, float]]) -> str:
-    """The worst level any thresholded metric in `values` reaches."""
+    """The worst level any thresholded metric in `values` reaches. Cohen's w counts only when its
+    chi-square is significant (p < `SIGNIFICANCE`): with few rows per category, w is mostly noise."""
     worst = 0
     for name, value in values.items():
+        if name == "cohen_w" and values.get("p_value", 0.0) >= SIGNIFICANCE:
+            continue
         if name in thresholds and np.isfinite(value):
             moderate, critical = thresholds[name]
             worst = max(worst, 2 if value >= critical else 1 if value >= moderate else 0)
