@@ -13,6 +13,7 @@ import logging
 import math
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -109,33 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     policy = Policy.from_settings(settings)
     metrics = Metrics()
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        try:
-            model = load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
-        except ArtifactError as error:
-            app.state.model, app.state.load_error = None, str(error)
-            logger.error("no model: /ready and /predict answer 503", extra={"reason": app.state.load_error})
-        else:
-            app.state.model, app.state.load_error = model, None
-            logger.info("model loaded", extra={"model_version": model.version, "backend": model.backend})
-        if not settings.prediction_log:
-            yield
-            return
-        with PredictionLog(
-            settings.prediction_log_dir,
-            sample=settings.prediction_log_sample,
-            max_pending=settings.prediction_log_max_pending,
-            flush_seconds=settings.prediction_log_flush_seconds,
-            count=metrics.count_logged,
-        ) as app.state.prediction_log:
-            yield
-
     app = FastAPI(
         title="{{ cookiecutter.project_name }}",
         description=__summary__,
         version=__version__,
-        lifespan=lifespan,
+        lifespan=partial(_lifespan, settings, metrics),
         exception_handlers={RequestValidationError: _invalid_request, StarletteHTTPException: _http_error},
     )
     app.router.route_class = StrictJSONRoute
@@ -182,6 +161,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     _document_an_example(app)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(settings: Settings, metrics: Metrics, app: FastAPI) -> AsyncIterator[None]:
+    """Load the model once (or say why there is none), and run the prediction log while serving."""
+    try:
+        model = load(settings.artifact_path, backend=settings.inference_backend, key=settings.signing_key())
+    except ArtifactError as error:
+        app.state.model, app.state.load_error = None, str(error)
+        logger.error("no model: /ready and /predict answer 503", extra={"reason": app.state.load_error})
+    else:
+        app.state.model, app.state.load_error = model, None
+        logger.info("model loaded", extra={"model_version": model.version, "backend": model.backend})
+    if not settings.prediction_log:
+        yield
+        return
+    with PredictionLog(
+        settings.prediction_log_dir,
+        sample=settings.prediction_log_sample,
+        max_pending=settings.prediction_log_max_pending,
+        flush_seconds=settings.prediction_log_flush_seconds,
+        count=metrics.count_logged,
+    ) as app.state.prediction_log:
+        yield
 
 
 def _add_probes(app: FastAPI, metrics: Metrics, loaded_model: Callable[[], TrainedModel]) -> None:
