@@ -73,7 +73,9 @@ def test_generated_project_is_lint_and_type_clean(installed: Path) -> None:
 def test_generated_test_suite_passes(installed: Path) -> None:
     # The property-based API conformance run (a third of the suite's time) is not about the
     # Python version: it runs in full on the default one only.
-    options = [] if on_default_python(installed) else ["PYTEST_ARGS=--ignore=tests/test_openapi.py"]
+    # Nor are the seeded rate measurements (`statistical`: detection, false alarms).
+    fast = 'PYTEST_ARGS=--ignore=tests/test_openapi.py -m "not statistical"'
+    options = [] if on_default_python(installed) else [fast]
     result = run(["make", "test", *options], cwd=installed, env=make_env(), timeout=900)
     assert " passed" in result.stdout
     assert " failed" not in result.stdout

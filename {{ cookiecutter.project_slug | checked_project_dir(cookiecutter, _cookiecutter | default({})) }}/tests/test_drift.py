@@ -105,6 +105,7 @@ def test_the_chi_square_p_value_matches_scipy(freedom: int) -> None:
         assert chi_square_sf(stats.chi2.isf(p, freedom), freedom) == pytest.approx(p, abs=0.01)
 
 
+@pytest.mark.statistical
 def test_many_categories_without_drift_are_not_flagged() -> None:
     """20 values and windows of 500 rows: raw Cohen's w would sit near 0.2 without any drift."""
     values = [f"v{i}" for i in range(20)]

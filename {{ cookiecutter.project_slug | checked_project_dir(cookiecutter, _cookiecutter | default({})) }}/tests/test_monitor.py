@@ -56,6 +56,7 @@ def reference(artifact: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return read_profile(artifact), read_metadata(artifact)
 
 
+@pytest.mark.statistical
 def test_half_a_standard_deviation_of_drift_is_flagged_in_95_of_100_windows(
     model: TrainedModel, split_parts: Split, reference: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:
@@ -69,6 +70,7 @@ def test_half_a_standard_deviation_of_drift_is_flagged_in_95_of_100_windows(
     assert flagged >= 95, f"{name} +0.5 sd flagged in {flagged} of 100 windows"
 
 
+@pytest.mark.statistical
 def test_without_drift_at_most_1_percent_of_windows_alert(
     model: TrainedModel, split_parts: Split, reference: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:

@@ -105,6 +105,7 @@ def output_spread(model: TrainedModel, holdout: pd.DataFrame) -> float:
     return float(np.std(model.raw_predict(build_features(columns_from_frame(holdout))))) or 1.0
 
 
+@pytest.mark.statistical
 def test_a_noisy_equal_candidate_is_rarely_promoted_when_improvement_is_required(
     model: TrainedModel, split_parts: Split
 ) -> None:
@@ -121,6 +122,7 @@ def test_a_noisy_equal_candidate_is_rarely_promoted_when_improvement_is_required
     assert promoted <= 2, f"{promoted} of 50 noisy copies of the champion promoted"
 
 
+@pytest.mark.statistical
 def test_the_bound_holds_its_level_between_two_equally_good_models(model: TrainedModel, split_parts: Split) -> None:
     """Two noisy copies of one model are equally good: the upper 95% bound of the first's change in
     error falls below 0 in about 5% of holdouts' noise (between 1% and 10% of 200: a bound that
