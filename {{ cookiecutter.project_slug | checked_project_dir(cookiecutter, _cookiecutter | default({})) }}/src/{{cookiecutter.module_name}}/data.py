@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 #: The target column: what the model predicts.
 TARGET: Column = SCHEMA.target
+#: What identifies a record: the id columns and the time column (a repeated key is one record).
+KEYS: tuple[Column, ...] = (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))
 
 
 def to_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -52,7 +54,7 @@ def load_training_data(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise FileNotFoundError(f"training data not found at {path}: set data_path in the settings")
     frame = validate(read_table(path), TRAINING_COLUMNS, label=row_label(path))
-    keys = [c.name for c in (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))]
+    keys = [c.name for c in KEYS]
     if keys:
         frame = frame.drop_duplicates(subset=keys, keep="last").sort_values(keys[::-1], kind="stable")
     return frame.reset_index(drop=True)
@@ -63,8 +65,7 @@ def load_labels(path: Path) -> pd.DataFrame:
     training data is (other columns are ignored)."""
     if not path.exists():
         raise FileNotFoundError(f"labels not found at {path}")
-    keys = (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))
-    return validate(read_table(path), (*keys, TARGET), label=row_label(path))
+    return validate(read_table(path), (*KEYS, TARGET), label=row_label(path))
 
 
 _FREQUENCY = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}

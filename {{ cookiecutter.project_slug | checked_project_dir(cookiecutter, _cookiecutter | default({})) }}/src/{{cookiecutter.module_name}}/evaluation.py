@@ -17,7 +17,7 @@ from . import objective
 from .columns import Outputs, at_each, columns_from_frame
 from .data import TARGET, Split
 from .diagnostics import charts
-from .model import TrainedModel, segment_metrics
+from .model import TrainedModel, scores, segment_metrics, test_predictions
 from .pages import page, table
 from .schema import SCHEMA
 from .svg import Series, chart
@@ -30,13 +30,12 @@ def evaluation(model: TrainedModel, split: Split) -> tuple[dict[str, Any], str]:
     """The report as JSON-ready data and as an HTML page."""
     test = split.test
     actual = test[TARGET.name].to_numpy()
-    predicted = model.predict(columns_from_frame(test))
-    baseline = objective.baseline_predict(split.history, test)
+    predicted, baseline = test_predictions(model, split)
     report: dict[str, Any] = {
         "model_version": model.version,
         "rows": len(test),
-        "test": {"model": objective.metrics(actual, predicted), "baseline": objective.metrics(actual, baseline)},
-        "segments": segment_metrics(model, split),
+        "test": scores(split, predicted, baseline),
+        "segments": segment_metrics(split, predicted, baseline),
         "over_time": over_time(test, actual, predicted, baseline),
         "responses": responses(model, test),
     }

@@ -97,13 +97,22 @@ class TrainedModel:
         return self.predictor.predict_unchecked(X)
 
 
-def evaluate(model: TrainedModel, split: Split) -> dict[str, dict[str, float]]:
-    """Model and baseline metrics on the held-out test rows; the baseline learns from all the others."""
+def test_predictions(model: TrainedModel, split: Split) -> tuple[Matrix, Matrix]:
+    """The model's and the baseline's predictions for the held-out test rows; the baseline learns
+    from all the others."""
+    predicted = model.predict(columns_from_frame(split.test))
+    return predicted, objective.baseline_predict(split.history, split.test)
+
+
+def scores(split: Split, predicted: Matrix, baseline: Matrix) -> dict[str, dict[str, float]]:
+    """Model and baseline metrics on the held-out test rows, from their predictions."""
     actual = split.test[TARGET.name]
-    return {
-        "model": objective.metrics(actual, model.predict(columns_from_frame(split.test))),
-        "baseline": objective.metrics(actual, objective.baseline_predict(split.history, split.test)),
-    }
+    return {"model": objective.metrics(actual, predicted), "baseline": objective.metrics(actual, baseline)}
+
+
+def evaluate(model: TrainedModel, split: Split) -> dict[str, dict[str, float]]:
+    """Model and baseline metrics on the held-out test rows."""
+    return scores(split, *test_predictions(model, split))
 
 
 def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
@@ -120,8 +129,8 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
         predicted = candidate.predict(columns_from_frame(split.validation))
         return objective.metrics(split.validation[TARGET.name], predicted)[selection]
 
-    scores = {alpha: validation_score(alpha) for alpha in alphas}
-    best_alpha = min(scores, key=scores.__getitem__)
+    by_alpha = {alpha: validation_score(alpha) for alpha in alphas}
+    best_alpha = min(by_alpha, key=by_alpha.__getitem__)
     history = split.history
     estimator = objective.fit_estimator(history, best_alpha)
     metadata: dict[str, Any] = {
@@ -130,7 +139,7 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "input_schema": SCHEMA.describe(),
         "feature_names": list(FEATURE_NAMES),
-        "params": {"alpha": best_alpha, f"validation_{selection}_by_alpha": {str(a): s for a, s in scores.items()}},
+        "params": {"alpha": best_alpha, f"validation_{selection}_by_alpha": {str(a): s for a, s in by_alpha.items()}},
         "rows": {"train": len(split.train), "validation": len(split.validation), "test": len(split.test)},
         "periods": _periods(split),
         "data_fingerprint": split.fingerprint(),
@@ -142,17 +151,16 @@ def train(split: Split, alphas: Sequence[float]) -> TrainedModel:
         },
     }
     model = TrainedModel.fitted(estimator, metadata)
-    metadata["metrics"] = {"test": evaluate(model, split)}
-    predictions = model.predict(columns_from_frame(history))
-    return replace(model, profile=reference_profile(history, predictions, segment_metrics(model, split)))
+    predicted, baseline = test_predictions(model, split)  # once, for the metrics and the segments
+    metadata["metrics"] = {"test": scores(split, predicted, baseline)}
+    segments = segment_metrics(split, predicted, baseline)
+    return replace(model, profile=reference_profile(history, model.predict(columns_from_frame(history)), segments))
 
 
-def segment_metrics(model: TrainedModel, split: Split) -> dict[str, dict[str, dict[str, Any]]]:
-    """Test metrics per value of each segment input (`profile.segment_columns`), model against
-    baseline: where the model is weak, which one overall number hides."""
+def segment_metrics(split: Split, predicted: Matrix, baseline: Matrix) -> dict[str, dict[str, dict[str, Any]]]:
+    """Test metrics per value of each segment input (`profile.segment_columns`), model (`predicted`)
+    against baseline, both on `split.test`: where the model is weak, which one overall number hides."""
     test, actual = split.test, split.test[TARGET.name].to_numpy()
-    predicted = model.predict(columns_from_frame(test))
-    baseline = objective.baseline_predict(split.history, test)
     segments: dict[str, dict[str, dict[str, Any]]] = {}
     for name in segment_columns(split.history):
         segments[name] = {

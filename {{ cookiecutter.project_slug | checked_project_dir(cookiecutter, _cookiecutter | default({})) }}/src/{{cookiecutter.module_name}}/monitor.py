@@ -23,7 +23,7 @@ import pandas as pd
 
 from . import objective
 from .config import Settings
-from .data import TARGET
+from .data import KEYS, TARGET
 from .drift import categorical_drift, numeric_drift
 from .predlog import LOGGED_AT, MODEL_VERSION, PREDICTION
 from .profile import MONITORED, as_numbers
@@ -74,7 +74,7 @@ class Rules:
 def needed_columns(*, with_labels: bool) -> list[str]:
     """The log's columns `watch` reads: not the request ids or sources, and the ids and time
     only to match labels."""
-    keys = [c.name for c in (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))] if with_labels else []
+    keys = [c.name for c in KEYS] if with_labels else []
     return [LOGGED_AT, MODEL_VERSION, PREDICTION, *(c.name for c in MONITORED), *keys]
 
 
@@ -109,7 +109,7 @@ def window_signals(rows: pd.DataFrame, profile: dict[str, Any], rules: Rules) ->
 
 def performance(rows: pd.DataFrame, reference: float, rules: Rules) -> dict[str, Any]:
     """The selection metric on the window's labelled rows against its test value."""
-    keys = [c.name for c in (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))]
+    keys = [c.name for c in KEYS]
     labelled = rows.dropna(subset=[TARGET.name]).drop_duplicates(subset=keys, keep="last")  # scored twice: once
     if len(labelled) < rules.min_rows:
         return {"level": "insufficient", "rows": len(labelled)}
@@ -161,7 +161,7 @@ def judge(windows: list[dict[str, Any]], rules: Rules) -> None:
 def join_labels(rows: pd.DataFrame, labels: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """The served model's records, each with its label where one matches on the ids and time,
     and how many labels match no record (counted and reported, never dropped in silence)."""
-    keys = [c.name for c in (*SCHEMA.ids, *([SCHEMA.time] if SCHEMA.time else []))]
+    keys = [c.name for c in KEYS]
     if not keys:
         raise ValueError("the schema has no id or time column: labels cannot be matched to logged records")
     truth = _keyed(labels[[*keys, TARGET.name]].drop_duplicates(subset=keys, keep="last"))

@@ -232,8 +232,9 @@ def read_log(
         if path.parent.name < first_day or path.name.startswith("."):  # whole days before `since`; partial files
             continue
         try:
-            if not pq.read_schema(path).equals(LOG_SCHEMA):
-                skipped.append(f"{path}: another schema (its columns: {', '.join(pq.read_schema(path).names)})")
+            schema = pq.read_schema(path)
+            if not schema.equals(LOG_SCHEMA):
+                skipped.append(f"{path}: another schema (its columns: {', '.join(schema.names)})")
                 continue
             tables.append(pq.read_table(path, columns=columns))
         except (OSError, pa.ArrowException) as error:
