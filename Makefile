@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 LOCK_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-image lint lock lock-template lock-generated demo clean
+.PHONY: help venv test test-image test-spark lint lock lock-template lock-generated demo clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -33,6 +33,9 @@ test: $(STAMP) ## Run the template test suite, all but the image test (PYTEST_AR
 
 test-image: $(STAMP) ## Build the generated Dockerfile with buildah and serve it (root, buildah, podman)
 	$(BIN)/pytest -m image $(PYTEST_ARGS)
+
+test-spark: $(STAMP) ## Bake batch_engine=spark and run its Spark tests (Java 17 or 21 needed)
+	$(BIN)/pytest -m spark $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/, scripts/, tests/ and prodml_checks.py
 	$(BIN)/ruff check hooks scripts tests prodml_checks.py

@@ -8,6 +8,9 @@ project directory. It
   objective, post-processing, sample data and their tests) into place and deletes ``tasks/``:
   a task swaps whole files, shared code exists once and the project carries nothing of the
   other tasks,
+* moves the files of each other choice that adds code (``options/<choice>/<value>/...``, e.g.
+  the Spark batch engine or the Kubernetes manifests) into place the same way and deletes
+  ``options/``: a value without a folder adds nothing, so the defaults carry nothing of the others,
 * removes the CI files of the providers that were not chosen, and
 * moves the chosen ``licenses/<id>.txt`` to ``LICENSE`` and deletes ``licenses/``, and
 * records the template, its commit and the answers in ``.cruft.json``, as ``cruft create``
@@ -34,6 +37,7 @@ CI_FILES: dict[str, tuple[str, ...]] = {
     "none": (),
 }
 TASKS_DIR = "tasks"
+OPTIONS_DIR = "options"
 LICENSES_DIR = "licenses"
 LICENSE_FILE = "LICENSE"
 CRUFT_FILE = ".cruft.json"
@@ -75,11 +79,31 @@ def remove_unselected_ci(project: Path, ci_provider: str) -> list[str]:
     return removed
 
 
+def move_into_place(project: Path, source: Path) -> list[str]:
+    """Move every file below ``source`` to the same relative path in ``project``.
+
+    A chosen file never replaces a shared one: the same path in both is a template bug, and
+    stops here rather than losing either file. Returns the relative paths moved into place.
+    """
+    files = sorted(path for path in source.rglob("*") if path.is_file())
+    clashes = [
+        str(path.relative_to(source))
+        for path in files
+        if (project / path.relative_to(source)).exists()
+    ]
+    if clashes:
+        raise FileExistsError(f"{source.name!r} would replace shared files: {', '.join(clashes)}")
+    for path in files:
+        target = project / path.relative_to(source)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        path.replace(target)
+    return [str(path.relative_to(source)) for path in files]
+
+
 def select_task(project: Path, task: str) -> list[str]:
     """Move ``tasks/<task>/**`` to the same paths in the project; delete ``tasks/``.
 
-    A task's file never replaces a shared one: the same path in both is a template bug, and
-    stops here rather than losing either file. Returns the relative paths moved into place.
+    Every task has a folder (its schema, features, estimator...). Returns the paths moved.
     """
     tasks = project / TASKS_DIR
     chosen = tasks / task
@@ -90,20 +114,29 @@ def select_task(project: Path, task: str) -> list[str]:
             else "none"
         )
         raise ValueError(f"unknown task {task!r}; expected one of {available}")
-    files = sorted(path for path in chosen.rglob("*") if path.is_file())
-    clashes = [
-        str(path.relative_to(chosen))
-        for path in files
-        if (project / path.relative_to(chosen)).exists()
-    ]
-    if clashes:
-        raise FileExistsError(f"task {task!r} would replace shared files: {', '.join(clashes)}")
-    for path in files:
-        target = project / path.relative_to(chosen)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        path.replace(target)
+    moved = move_into_place(project, chosen)
     shutil.rmtree(tasks)
-    return [str(path.relative_to(chosen)) for path in files]
+    return moved
+
+
+def select_options(project: Path, answers: Mapping[str, object]) -> list[str]:
+    """Move ``options/<choice>/<answer>/**`` into place for every choice; delete ``options/``.
+
+    A value without a folder (``batch_engine=pandas``, ``deploy=none``) adds nothing. A folder
+    for a choice that was not asked is a template bug. Returns the relative paths moved.
+    """
+    options = project / OPTIONS_DIR
+    moved: list[str] = []
+    if not options.is_dir():
+        return moved
+    for choice in sorted(p for p in options.iterdir() if p.is_dir()):
+        if choice.name not in answers:
+            raise ValueError(f"{OPTIONS_DIR}/{choice.name} is not a question of cookiecutter.json")
+        chosen = choice / str(answers[choice.name])
+        if chosen.is_dir():
+            moved += move_into_place(project, chosen)
+    shutil.rmtree(options)
+    return moved
 
 
 def select_license(project: Path, license_id: str) -> Path:
@@ -203,6 +236,7 @@ def main(project: Path, context: Mapping[str, object]) -> int:
     """Apply the chosen options to the generated ``project``; return the exit status."""
     try:
         select_task(project, str(context["task"]))
+        select_options(project, context)
         remove_unselected_ci(project, str(context["ci_provider"]))
         select_license(project, str(context["license"]))
         if "_commit" not in context:  # cruft sets it when it renders, and writes .cruft.json itself

@@ -101,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
     # Also listed in pyproject.toml; registered here so the suite works without it.
     config.addinivalue_line("markers", "slow: end-to-end tests (install and run a baked project)")
     config.addinivalue_line("markers", "image: tests that build a container image")
+    config.addinivalue_line("markers", "spark: tests that run a Spark job (Java needed)")
 
 
 @pytest.fixture(scope="session", autouse=True)

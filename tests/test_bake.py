@@ -41,6 +41,9 @@ VARIANT_IDS = ["default"] + [
 ]
 variants = pytest.mark.parametrize("variant", VARIANTS, ids=VARIANT_IDS)
 
+#: The choices whose answers add whole files (the template's options/<choice>/).
+OPTION_CHOICES = sorted(p.name for p in (TEMPLATE_PROJECT_DIR / "options").iterdir())
+
 # Paths (relative to the project) created only for one CI provider.
 CI_PATHS: dict[str, tuple[str, ...]] = {
     "github": (".github",),
@@ -142,6 +145,20 @@ TASK_MODULES = (
 EXPECTED_TASK_FILES: dict[str, frozenset[str]] = {
     "regression": frozenset({*TASK_MODULES, "data/sample/demand.csv"}),
     "classification": frozenset({*TASK_MODULES, "data/sample/churn.csv"}),
+}
+#: The files each answer of the other choices adds (the template's options/<choice>/<answer>/);
+#: an answer without files adds nothing.
+EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
+    ("batch_engine", "pandas"): frozenset({"src/demand_model/engines.py"}),
+    ("batch_engine", "spark"): frozenset(
+        {
+            "src/demand_model/engines.py",
+            "make/spark.mk",
+            "tests/test_engines.py",
+            "tests/test_spark.py",
+            ".github/workflows/spark.yml",
+        }
+    ),
 }
 #: Files rendered from a task's own template sections (templates/readme/<task>.md).
 TASK_RENDERED = frozenset({"README.md"})
@@ -389,10 +406,63 @@ def test_ruff_format(bake: Bake, variant: dict[str, str]) -> None:
 def test_expected_file_set(bake: Bake, task: str, ci_provider: str) -> None:
     project = bake(task=task, ci_provider=ci_provider, project_name="Demand Model")
     expected = EXPECTED_FILES | EXPECTED_TASK_FILES[task] | EXPECTED_CI_FILES[ci_provider]
+    expected |= {
+        path
+        for (key, value), paths in EXPECTED_OPTION_FILES.items()
+        for path in paths
+        if DEFAULT_CHOICES[key] == value
+    }
     actual = project_files(project)
     assert sorted(actual - expected) == [], "unexpected files"
     assert sorted(expected - actual) == [], "missing files"
     assert not (project / "tasks").exists()
+
+
+@pytest.mark.parametrize(
+    "answer", [(key, value) for key in OPTION_CHOICES for value in CHOICES[key]], ids=str
+)
+def test_each_answer_adds_its_files_and_no_other(bake: Bake, answer: tuple[str, str]) -> None:
+    """An answer adds exactly its folder's files to the default bake (on GitHub, which every
+    answer's CI files assume), and nothing of its folder is left behind."""
+    key, value = answer
+    default, project = (
+        bake(project_name="Demand Model"),
+        bake(project_name="Demand Model", **{key: value}),
+    )
+    ours = EXPECTED_OPTION_FILES.get(answer, frozenset())
+    theirs = EXPECTED_OPTION_FILES.get((key, DEFAULT_CHOICES[key]), frozenset())
+    assert project_files(project) == (project_files(default) - theirs) | ours
+    assert not (project / "options").exists()
+    root = TEMPLATE_PROJECT_DIR / "options" / key / value
+    found = {
+        str(path.relative_to(root)).replace("{{cookiecutter.module_name}}", "demand_model")
+        for path in root.rglob("*")
+        if path.is_file()
+    }
+    assert found == set(ours)
+
+
+def test_the_options_are_questions() -> None:
+    assert set(OPTION_CHOICES) <= set(CHOICES)
+    for key in OPTION_CHOICES:
+        folders = {p.name for p in (TEMPLATE_PROJECT_DIR / "options" / key).iterdir()}
+        assert folders <= set(CHOICES[key]), key
+
+
+def test_the_default_bake_carries_nothing_of_the_other_answers(bake: Bake) -> None:
+    """No file, dependency or instruction of the Spark engine or the Kubernetes manifests in a
+    project made with the defaults (Spark and Kubernetes may still be named as what they are)."""
+    project = bake()
+    words = re.compile(
+        r"pyspark|py4j|mapInPandas|spark connect|--engine spark|test-spark|kustomiz|deploy/k8s",
+        re.IGNORECASE,
+    )
+    mentions = [
+        relative
+        for relative in sorted(project_files(project) - {ANSWERS_RECORD})
+        if words.search(relative) or words.search(read_text(project / relative) or "")
+    ]
+    assert mentions == []
 
 
 def test_the_task_files_are_those_of_the_template() -> None:
@@ -459,6 +529,8 @@ def test_defaults_are_first_choices() -> None:
     assert DEFAULT_CHOICES == {
         "task": "regression",
         "python_version": "3.13",
+        "batch_engine": "pandas",
+        "deploy": "none",
         "ci_provider": "github",
         "license": "MIT",
     }

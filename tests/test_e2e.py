@@ -41,6 +41,12 @@ DEFAULT_TASK = DEFAULT_CHOICES["task"]
 VARIANTS = [(DEFAULT_TASK, version) for version in CHOICES["python_version"]] + [
     (task, DEFAULT_PYTHON) for task in CHOICES["task"] if task != DEFAULT_TASK
 ]
+#: The other tasks are baked with the last answer of every other question (another batch engine,
+#: the deployment manifests, no CI, a proprietary license): the defaults run on every Python, and
+#: each other answer runs end to end once.
+OTHER_ANSWERS = {
+    key: values[-1] for key, values in CHOICES.items() if key not in {"task", "python_version"}
+}
 
 
 @pytest.fixture(scope="module", params=VARIANTS, ids=[f"{t}-{v}" for t, v in VARIANTS])
@@ -53,7 +59,8 @@ def installed(
     python = find_python(version)
     if python is None:
         pytest.skip(f"no Python {version} interpreter on this machine")
-    baked = bake(task=task, python_version=version)
+    answers = OTHER_ANSWERS if task != DEFAULT_TASK else {}
+    baked = bake(task=task, python_version=version, **answers)
     project = tmp_path_factory.mktemp("e2e") / f"{task}-python{version}" / baked.name
     shutil.copytree(baked, project)
     run(["make", "install", f"PYTHON={python}"], cwd=project, env=make_env(), timeout=900)

@@ -462,6 +462,57 @@ def test_select_task_never_replaces_a_shared_file(post_hook: ModuleType, tmp_pat
     assert (project / "src" / "pkg" / "model.py").read_text() == "shared\n"
 
 
+def make_options(project: Path) -> None:
+    """An option with a folder per answer, and one whose default answer adds nothing."""
+    for engine in ("pandas", "spark"):
+        (project / "options" / "batch_engine" / engine / "src" / "pkg").mkdir(parents=True)
+        (project / "options" / "batch_engine" / engine / "src" / "pkg" / "engines.py").write_text(
+            f"ENGINE = {engine!r}\n"
+        )
+    (project / "options" / "deploy" / "kubernetes" / "deploy").mkdir(parents=True)
+    (project / "options" / "deploy" / "kubernetes" / "deploy" / "app.yaml").write_text("kind: x\n")
+
+
+@pytest.mark.parametrize(
+    ("answers", "added"),
+    [
+        ({"batch_engine": "pandas", "deploy": "none"}, ["src/pkg/engines.py"]),
+        (
+            {"batch_engine": "spark", "deploy": "kubernetes"},
+            ["src/pkg/engines.py", "deploy/app.yaml"],
+        ),
+    ],
+)
+def test_select_options_moves_each_answers_files(
+    post_hook: ModuleType, tmp_path: Path, answers: dict[str, str], added: list[str]
+) -> None:
+    project = make_fake_project(tmp_path, [])
+    make_options(project)
+    assert sorted(post_hook.select_options(project, answers)) == sorted(added)
+    engine = answers["batch_engine"]
+    assert (project / "src/pkg/engines.py").read_text() == f"ENGINE = {engine!r}\n"
+    assert (project / "deploy").exists() == (answers["deploy"] == "kubernetes")
+    assert not (project / "options").exists()
+
+
+def test_select_options_refuses_a_folder_for_no_question(
+    post_hook: ModuleType, tmp_path: Path
+) -> None:
+    project = make_fake_project(tmp_path, [])
+    make_options(project)
+    with pytest.raises(ValueError, match="options/deploy is not a question"):
+        post_hook.select_options(project, {"batch_engine": "pandas"})
+
+
+def test_select_options_never_replaces_a_shared_file(post_hook: ModuleType, tmp_path: Path) -> None:
+    project = make_fake_project(tmp_path, [])
+    (project / "options" / "batch_engine" / "spark" / "src" / "pkg").mkdir(parents=True)
+    (project / "options" / "batch_engine" / "spark" / "src" / "pkg" / "model.py").write_text("x\n")
+    with pytest.raises(FileExistsError, match=r"would replace shared files: src/pkg/model\.py"):
+        post_hook.select_options(project, {"batch_engine": "spark"})
+    assert (project / "src" / "pkg" / "model.py").read_text() == "shared\n"
+
+
 def test_select_task_rejects_an_unknown_task(post_hook: ModuleType, tmp_path: Path) -> None:
     project = make_fake_project(tmp_path, [])
     with pytest.raises(ValueError, match="unknown task 'ranking'; expected one of"):

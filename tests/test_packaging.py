@@ -131,6 +131,29 @@ def test_training_only_packages_stay_out_of_the_runtime(bake: Bake) -> None:
     assert pyproject["tool"]["uv"]["default-groups"] == ["dev"]
 
 
+#: Every answer of a question whose answers add files (the template's options/<question>/).
+OPTION_ANSWERS = [
+    (folder.name, value)
+    for folder in sorted((TEMPLATE_PROJECT_DIR / "options").iterdir())
+    for value in CHOICES[folder.name][1:]
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("answer", OPTION_ANSWERS, ids=str)
+def test_each_answer_renders_the_lock_uv_makes(bake: Bake, answer: tuple[str, str]) -> None:
+    """The template's uv.lock keeps an answer's own packages between Jinja guards: each bake
+    must render exactly the lock uv makes for its pyproject.toml (`uv lock --check`)."""
+    key, value = answer
+    project = bake(**{key: value})
+    env = {**make_env(), "UV_PYTHON_DOWNLOADS": "never"}
+    run([tool("uv"), "lock", "--check"], cwd=project, env=env, timeout=300)
+    groups = load_toml(project / "pyproject.toml")["dependency-groups"]
+    locked = {normalize(package["name"]) for package in load_toml(project / "uv.lock")["package"]}
+    wanted = {requirement_name(s) for specs in groups.values() for s in specs if isinstance(s, str)}
+    assert sorted(wanted - locked) == []
+
+
 def test_template_lock_is_templated() -> None:
     text = (TEMPLATE_PROJECT_DIR / "uv.lock").read_text(encoding="utf-8")
     assert (

@@ -49,6 +49,7 @@ LAYERS = {
     "serve": 8,
     "batch": 8,
     "lifecycle": 9,
+    "engines": 9,
     "cli": 10,
     "__main__": 11,
 }

@@ -1,5 +1,10 @@
 """Batch scoring: a CSV or Parquet file in, a scored file out, in constant memory.
 
+`score_frame` is the one batch scorer: a frame of rows in, the valid ones scored and the others
+refused with their reason out. Every engine runs it, this module's in-process one chunk by chunk
+and any other (see `engines`) on its own partitions, so that features, the model and the
+post-processing never depend on where the rows are scored.
+
 The input is read in chunks, so memory stays flat as files grow. Rows that break the schema,
 malformed CSV lines included, do not stop the run: they go, exactly as written and with the
 reason and their line (row, for Parquet), to `<output>.rejects.csv`, so that rows in = rows
@@ -11,7 +16,7 @@ an interrupted run never leaves a partial file at an output path, and no run wri
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .columns import Columns, Matrix, columns_from_frame
+from .config import Settings
 from .model import TrainedModel
 from .postprocess import PREDICTION_OUTPUT, Policy
 from .schema import SCHEMA
@@ -38,6 +44,35 @@ from .validation import INPUT_COLUMNS, SchemaError, find_problems, split_valid
 
 
 @dataclass(frozen=True)
+class ScoredFrame:
+    """One frame of input rows, scored: what every batch engine writes."""
+
+    scored: pd.DataFrame  # the valid rows, typed by the schema, with the model's outputs
+    rejected: pd.DataFrame  # the other rows, as given
+    reasons: pd.Series  # why each of them was refused (on their index)
+
+
+def score_frame(
+    model: TrainedModel, policy: Policy, frame: pd.DataFrame, log: Callable[[Columns, Matrix], None] | None = None
+) -> ScoredFrame:
+    """Validate a frame against the schema and score its valid rows with `policy.score` (the API's
+    path too), handing their columns and predictions to `log`. Pure but for `log`: the same rows
+    give the same result in any process, on any engine."""
+    valid, rejected, reasons = split_valid(frame, INPUT_COLUMNS)
+    columns = columns_from_frame(valid)
+    outputs = policy.score(model, columns)
+    if log is not None:
+        log(columns, outputs[PREDICTION_OUTPUT])
+    ids = {c.name for c in SCHEMA.ids}  # already in the row
+    return ScoredFrame(valid.assign(**{k: v for k, v in outputs.items() if k not in ids}), rejected, reasons)
+
+
+def reject_text(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Refused rows as text, a missing value as an empty field, whatever engine read them."""
+    return rejected.astype(object).where(rejected.notna(), "").astype("str")
+
+
+@dataclass(frozen=True)
 class BatchSummary:
     rows_in: int
     scored: int
@@ -45,6 +80,17 @@ class BatchSummary:
     seconds: float
     output: Path
     rejects: Path | None
+
+
+#: A batch engine besides this module's (see `engines`): the settings, the input, the output and
+#: whether an existing output may be replaced, in; the run's summary out.
+Engine = Callable[[Settings, Path, Path, bool], BatchSummary]
+
+
+def check_new(output: Path, overwrite: bool) -> None:
+    """Refuse to replace an earlier run's output unless asked to (`--overwrite`)."""
+    if output.exists() and not overwrite:
+        raise TableError(f"{output} exists: pass --overwrite to replace it, or choose another output path")
 
 
 def rejects_path(output: Path) -> Path:
@@ -75,23 +121,25 @@ class _Appender:
             self._parquet.close()
 
 
-def _rejects_frame(chunk: Chunk, rejected: pd.DataFrame, reasons: pd.Series, label: str) -> pd.DataFrame:
-    """Rejected rows as they came in, led by their line (or row) and the reason.
+def rejects_frame(result: ScoredFrame, label: str, malformed: Sequence[Malformed] = ()) -> pd.DataFrame:
+    """Refused rows as they came in (text), led by their line (or row) and the reason, in file order.
 
     The two leading columns take names the input does not use (`line`, else `_line`, ...).
     """
-    names = set(chunk.frame.columns)
-    where, reason = _free_name(label, names), _free_name("reason", names)
-    body = rejected.astype("str")
-    malformed = pd.DataFrame(
-        {where: [m.line for m in chunk.malformed], reason: [m.reason for m in chunk.malformed]},
+    names = set(result.rejected.columns)
+    where, reason = free_name(label, names), free_name("reason", names)
+    rejected = result.rejected
+    lines = pd.DataFrame(
+        {where: [m.line for m in malformed], reason: [m.reason for m in malformed]},
         dtype=object,
     )
-    rows = pd.concat([pd.DataFrame({where: rejected.index, reason: reasons}, index=rejected.index), body], axis=1)
-    return pd.concat([rows, malformed], ignore_index=True).sort_values(where, kind="stable")
+    rows = pd.DataFrame({where: rejected.index, reason: result.reasons}, index=rejected.index)
+    return pd.concat([pd.concat([rows, reject_text(rejected)], axis=1), lines], ignore_index=True).sort_values(
+        where, kind="stable"
+    )
 
 
-def _free_name(name: str, taken: set[str]) -> str:
+def free_name(name: str, taken: set[str]) -> str:
     while name in taken:
         name = f"_{name}"
     return name
@@ -107,6 +155,7 @@ def score_file(
     fail_fast: bool = False,
     on_progress: Callable[[int], None] = lambda rows: None,
     log: Callable[[Columns, Matrix], None] | None = None,
+    overwrite: bool = False,
 ) -> BatchSummary:
     """Score every valid row of `source` into `output` with `policy.score` (the API's path too),
     handing each scored chunk's columns and predictions to `log` (`predlog.BatchLog.write`); see
@@ -114,6 +163,7 @@ def score_file(
     rejects = rejects_path(output)
     table_format(output)
     check_distinct([source], [output, rejects])
+    check_new(output, overwrite)
     started = time.perf_counter()
     label = row_label(source)
     rows_in = 0
@@ -124,18 +174,13 @@ def score_file(
             try:
                 for chunk in read_chunks(source, chunk_rows):
                     _check_columns(source, chunk)
-                    valid, rejected, reasons = split_valid(chunk.frame, INPUT_COLUMNS)
-                    if fail_fast and (len(rejected) or chunk.malformed):
+                    if fail_fast and (chunk.malformed or find_problems(chunk.frame, INPUT_COLUMNS)):
                         _fail_fast(source, chunk, label)
-                    if len(valid) or not scored_out.rows:  # the first chunk always writes, for the header
-                        columns = columns_from_frame(valid)
-                        outputs = policy.score(model, columns)
-                        if log is not None:
-                            log(columns, outputs[PREDICTION_OUTPUT])
-                        ids = {c.name for c in SCHEMA.ids}  # already in the row
-                        scored_out.write(valid.assign(**{k: v for k, v in outputs.items() if k not in ids}))
-                    if len(rejected) or chunk.malformed:
-                        rejects_out.write(_rejects_frame(chunk, rejected, reasons, label))
+                    result = score_frame(model, policy, chunk.frame, log)
+                    if len(result.scored) or not scored_out.rows:  # the first chunk always writes, for the header
+                        scored_out.write(result.scored)
+                    if len(result.rejected) or chunk.malformed:
+                        rejects_out.write(rejects_frame(result, label, chunk.malformed))
                     rows_in += len(chunk.frame) + len(chunk.malformed)
                     on_progress(len(chunk.frame) + len(chunk.malformed))
             finally:

@@ -24,11 +24,13 @@ import typer
 
 from . import __summary__
 from .config import Settings
+from .engines import ENGINES
 from .lifecycle import monitor, promote
 from .task_config import DECISION, DECISION_HELP
 from .terminal import clean_errors, console, row_counter, steps, terminate, write_report
 
 if TYPE_CHECKING:
+    from .batch import BatchSummary
     from .model import TrainedModel
 
 app = typer.Typer(help=__summary__, no_args_is_help=True, add_completion=False)
@@ -127,42 +129,67 @@ def evaluate(
     )
 
 
+def _engine(name: str) -> str:
+    if name != "pandas" and name not in ENGINES:
+        raise typer.BadParameter(f"{name!r} is not an engine of this project: use {' or '.join(['pandas', *ENGINES])}")
+    return name
+
+
 @app.command()
 def predict(
     output: OutputPath,
     input: InputPath = None,
     fail_fast: Annotated[bool, typer.Option(help="Stop at the first invalid row instead of rejecting it.")] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace the output of an earlier run.")] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            callback=_engine,
+            hidden=not ENGINES,
+            help=f"Where the rows are scored: {' or '.join(['pandas', *ENGINES])} (pandas streams the file here).",
+        ),
+    ] = "pandas",
 ) -> None:
     """Score a file in chunks; invalid rows go to <output>.rejects.csv with the reason."""
-    from .batch import rejects_path, score_file
-    from .postprocess import Policy
-    from .predlog import BatchLog
-    from .tables import check_distinct
-
     with clean_errors():
         settings = Settings()
         input = input or settings.data_path
-        check_distinct([settings.artifact_path], [output, rejects_path(output)])
-        model = _load(settings)
-        log = BatchLog(settings.prediction_log_dir, model.version, settings.prediction_log_sample)
-        with row_counter("scoring") as progress, log if settings.prediction_log else nullcontext() as logging_to:
-            task = progress.add_task("scoring", total=None)
-            summary = score_file(
-                model,
-                Policy.from_settings(settings),
-                input,
-                output,
-                chunk_rows=settings.batch_chunk_rows,
-                fail_fast=fail_fast,
-                on_progress=lambda n: progress.advance(task, n),
-                log=logging_to.write if logging_to else None,
-            )
+        summary: BatchSummary = (
+            ENGINES[engine](settings, input, output, overwrite)
+            if engine in ENGINES
+            else _predict_here(settings, input, output, fail_fast=fail_fast, overwrite=overwrite)
+        )
     rate = summary.rows_in / summary.seconds if summary.seconds else 0.0
     rejects = f" (see {summary.rejects})" if summary.rejects else ""
     typer.echo(
         f"predict: {summary.rows_in:,} rows in, {summary.scored:,} scored, {summary.rejected:,} rejected{rejects} "
         f"-> {output} in {summary.seconds:.1f}s ({rate:,.0f} rows/s)"
     )
+
+
+def _predict_here(settings: Settings, input: Path, output: Path, *, fail_fast: bool, overwrite: bool) -> BatchSummary:
+    """The pandas engine: the file streamed in chunks, in this process, with the prediction log."""
+    from .batch import rejects_path, score_file
+    from .postprocess import Policy
+    from .predlog import BatchLog
+    from .tables import check_distinct
+
+    check_distinct([settings.artifact_path], [output, rejects_path(output)])
+    model = _load(settings)
+    log = BatchLog(settings.prediction_log_dir, model.version, settings.prediction_log_sample)
+    with row_counter("scoring") as progress, log if settings.prediction_log else nullcontext() as logging_to:
+        task = progress.add_task("scoring", total=None)
+        return score_file(
+            model,
+            Policy.from_settings(settings),
+            input,
+            output,
+            chunk_rows=settings.batch_chunk_rows,
+            fail_fast=fail_fast,
+            on_progress=lambda n: progress.advance(task, n),
+            log=logging_to.write if logging_to else None,
+            overwrite=overwrite,
+        )
 
 
 @app.command(DECISION, help=DECISION_HELP)
