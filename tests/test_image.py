@@ -21,6 +21,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -333,8 +334,9 @@ class Container:
 
 
 @contextlib.contextmanager
-def serving(engine: Engine, image: str) -> Iterator[Container]:
-    """Start ``image`` published on 127.0.0.1:<free port>; stop and remove it afterwards."""
+def serving(engine: Engine, image: str, *options: str) -> Iterator[Container]:
+    """Start ``image`` (with ``podman run`` options) published on 127.0.0.1:<free port>; stop
+    and remove it afterwards."""
     name = f"prodml-test-{uuid.uuid4().hex[:10]}"
     port = free_port()
     cmd: Sequence[str] = [
@@ -353,6 +355,7 @@ def serving(engine: Engine, image: str) -> Iterator[Container]:
         # No systemd timer for the HEALTHCHECK; the test runs it on demand.
         "--health-interval",
         "disable",
+        *options,
         image,
     ]
     container = Container(name=name, url=f"http://127.0.0.1:{port}", engine=engine)
@@ -453,6 +456,35 @@ def test_serves_predictions_as_non_root(engine: Engine, images: Images, project:
 
         # The image's own HEALTHCHECK passes against the running server.
         run([*engine.podman, "healthcheck", "run", container.name], timeout=60)
+
+
+def test_serves_as_kubernetes_runs_it(engine: Engine, images: Images, project: Project) -> None:
+    """As the Deployment of deploy=kubernetes runs it: a read-only root file system, every
+    capability dropped, no privilege to gain, the Dockerfile's user by number, and writable
+    only /tmp and the prediction log. /ready answers within 10 s of `podman run`."""
+    dockerfile = (project.path / "Dockerfile").read_text(encoding="utf-8")
+    uid = re.findall(r"^USER (\d+)", dockerfile, re.MULTILINE)[-1]
+    options = [
+        "--read-only",
+        "--read-only-tmpfs=false",
+        "--tmpfs=/tmp:rw,mode=1777",
+        f"--tmpfs=/app/logs:rw,uid={uid},gid={uid}",
+        "--cap-drop=ALL",
+        "--security-opt=no-new-privileges",
+        f"--user={uid}:{uid}",
+    ]
+    started = time.perf_counter()
+    with serving(engine, images.with_model, *options) as container:
+        while http("GET", f"{container.url}/ready", timeout=2).status != 200:
+            assert time.perf_counter() - started < 10, container.logs()
+            time.sleep(0.1)
+        ready = time.perf_counter() - started
+        answer = http("POST", f"{container.url}/predict", {"records": [sample_record(project)]})
+        assert answer.status == 200, answer.body
+        assert container.exec("id", "-u").strip() == uid
+        written = container.exec("sh", "-c", "touch /app/x 2>&1 || echo refused")
+        assert "Read-only file system" in written or "refused" in written, written
+    _report(f"{images.with_model}: /ready {ready:.1f}s after `podman run`, read-only, no caps")
 
 
 def test_image_ships_only_what_serving_needs(engine: Engine, images: Images) -> None:

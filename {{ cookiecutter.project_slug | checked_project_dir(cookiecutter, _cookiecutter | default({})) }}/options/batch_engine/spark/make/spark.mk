@@ -3,7 +3,7 @@
 .PHONY: install-spark test-spark
 
 install-spark: install ## Add PySpark (the spark dependency group) to .venv, for `predict --engine spark`
-	$(UV) sync --locked --group spark --compile-bytecode --python $(PYTHON)
+	$(UV) sync --locked --inexact --group spark --compile-bytecode --python $(PYTHON)
 
 # REQUIRE_SPARK=1: a Spark test that cannot run fails here instead of skipping.
 test-spark: install-spark ## Run the Spark tests: the same scores and rejects as pandas, on classic Spark and Spark Connect

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from typer.testing import CliRunner
@@ -48,12 +49,12 @@ def test_bad_paths_are_refused_before_spark_starts(
     Path("rows.parquet").write_bytes(b"")
     settings = Settings(artifact_path=artifact)
     with pytest.raises((TableError, FileNotFoundError), match=message):
-        engines.score_with_spark(None, settings, Path(source), Path(output))  # type: ignore[arg-type]
+        engines.score_with_spark(cast(Any, None), settings, Path(source), Path(output))
 
 
 def test_the_command_offers_both_engines() -> None:
     result = CliRunner().invoke(app, ["predict", "--help"], env={"COLUMNS": "200"})
     assert "pandas or spark" in result.output
-    result = CliRunner().invoke(app, ["predict", "-o", "x.parquet", "--engine", "dask"])
+    result = CliRunner().invoke(app, ["predict", "-o", "x.parquet", "--engine", "dask"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
     assert "'dask' is not an engine of this project: use pandas or spark" in result.output
