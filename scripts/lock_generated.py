@@ -158,10 +158,8 @@ def merged(default: str, others: dict[str, str]) -> str:
             same = [entry for entry in added.setdefault(at, []) if entry[1] == span]
             if same:  # a package two answers need: either brings it
                 added[at] = [(f"{c} or {condition}" if s == span else c, s) for c, s in added[at]]
-            elif added[at]:
-                raise ValueError(f"{condition} and another answer add other lines at line {at + 1}")
-            else:
-                added[at].append((condition, span))
+            else:  # uv orders packages and groups by name, and so do spans at one place
+                added[at] = sorted([*added[at], (condition, span)], key=lambda entry: entry[1])
     result = []
     for index in range(len(lines) + 1):
         for condition, span in added.get(index, []):

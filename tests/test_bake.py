@@ -159,6 +159,31 @@ EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
             ".github/workflows/spark.yml",
         }
     ),
+    ("deploy", "kubernetes"): frozenset(
+        {
+            ".github/workflows/deploy.yml",
+            "deploy/k8s/.checkov.yaml",
+            *(
+                f"deploy/k8s/base/{name}.yaml"
+                for name in (
+                    "kustomization",
+                    "deployment",
+                    "service",
+                    "hpa",
+                    "pdb",
+                    "networkpolicy",
+                    "pvc",
+                    "cronjob-predict",
+                    "cronjob-monitor",
+                )
+            ),
+            "deploy/k8s/overlays/dev/kustomization.yaml",
+            "deploy/k8s/overlays/prod/kustomization.yaml",
+            "make/kubernetes.mk",
+            "scripts/render_k8s.py",
+            "tests/test_deploy.py",
+        }
+    ),
 }
 #: Files rendered from a task's own template sections (templates/readme/<task>.md).
 TASK_RENDERED = frozenset({"README.md"})

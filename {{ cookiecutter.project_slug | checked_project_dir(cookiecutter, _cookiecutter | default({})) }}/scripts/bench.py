@@ -60,6 +60,7 @@ from {{ cookiecutter.module_name }}.artifact import ArtifactError, load
 from {{ cookiecutter.module_name }}.columns import columns_from_frame
 from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.module_name }}.data import TARGET, example_records, resample
+from {{ cookiecutter.module_name }}.engines import ENGINES
 from {{ cookiecutter.module_name }}.features import build_features
 from {{ cookiecutter.module_name }}.model import TrainedModel
 from {{ cookiecutter.module_name }}.postprocess import UNAVAILABLE, Policy
@@ -412,6 +413,7 @@ def bench_batch(sizes: Sizes, settings: Settings, work: Path) -> dict[str, Any]:
     floor_rate = copied["rows"] / copied["seconds"]
     _, large_child = predict_file(large, sizes.large_rows, work)
     return {
+        "engines": {name: on_engine(name, small, sizes.rows, work) for name in ENGINES},
         "rows": sizes.rows,
         "large_rows": sizes.large_rows,
         "chunk_rows": settings.batch_chunk_rows,
@@ -424,6 +426,20 @@ def bench_batch(sizes: Sizes, settings: Settings, work: Path) -> dict[str, Any]:
         "io_floor_peak_rss_mb": floor.peak_rss_mb,
         "rss_ratio": large_child.peak_rss_mb / child.peak_rss_mb,
     }
+
+
+def on_engine(name: str, source: Path, rows: int, work: Path) -> dict[str, float | str]:
+    """`predict --engine NAME` on the file the pandas engine scored: its rows/s, or why it could not run."""
+    output = work / f"scored-{name}.parquet"
+    command = [sys.executable, "-m", PACKAGE, "predict", "--engine", name, "-i", str(source), "-o", str(output)]
+    try:
+        child = run_child([*command, "--overwrite"], work / f"predict-{name}.log", prediction_log="false")
+    except BenchError as error:
+        return {"skipped": str(error)}
+    finally:
+        for written in (output, output.with_name(f"{output.stem}.rejects.parquet")):
+            shutil.rmtree(written, ignore_errors=True)
+    return {"rows_per_s": scoring_rate(child.stdout, rows, child.seconds), "wall_s": child.seconds}
 
 
 # --------------------------------------------------------------------------- monitor
@@ -594,6 +610,9 @@ def table(report: dict[str, Any]) -> str:
         f"onnxruntime, {numpy['one_row_s'] * 1e6:.1f} us on NumPy; {inference['chunk_rows']:,} rows "
         f"{onnx['chunk_s'] * 1e3:.2f} ms on onnxruntime, {numpy['chunk_s'] * 1e3:.2f} ms on NumPy"
     )
+    for name, engine in batch["engines"].items():
+        rate = f"{engine['rows_per_s']:,.0f} rows/s" if "rows_per_s" in engine else f"not run ({engine['skipped']})"
+        lines.append(f"batch on {name}: {rate}, pandas {batch['predict_rows_per_s']:,.0f} rows/s, same {small}")
     startup = report["startup"]
     lines.append(
         f"startup: `{CLI.name} --help` {startup['help_s']:.2f} s, `serve` to /ready {startup['serve_ready_s']:.2f} s "

@@ -137,7 +137,7 @@ def session() -> SparkSession:
     from pyspark.errors import PySparkException
 
     try:
-        return SparkSession.builder.appName("predict").getOrCreate()
+        return SparkSession.builder.appName("predict").config("spark.ui.showConsoleProgress", "false").getOrCreate()
     except PySparkException as error:  # no Connect URL, a master that does not answer...
         raise ValueError(f"Spark: {' '.join(str(error).split())}") from error
 
@@ -176,26 +176,28 @@ def score_with_spark(
         policy,
         tuple(schema.fieldNames()),
     )
+    # Batches as large as the pandas engine's chunks: fewer calls, the same scores.
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", str(settings.batch_chunk_rows))
     results = frame.mapInPandas(partial(score_partition, job), schema).persist()  # scored once, written twice
     try:
         counts = {row[KIND]: row["count"] for row in results.groupBy(KIND).count().collect()}
-        rows_in = sum(counts.values())
+        scored, rejected = counts.get("scored", 0), counts.get("rejected", 0)
         with written(output) as scored_to:
             with written(rejects) as rejects_to:
-                if counts.get("rejected"):
+                if rejected:
                     refused(results, frame.columns, source.is_dir()).write.parquet(str(rejects_to))
-            if rows_in and not counts.get("scored"):  # the rejects stay, to say why
-                raise TableError(f"none of the {rows_in:,} rows of {source} is valid: see {rejects} for the reasons")
+            if rejected and not scored:  # the rejects stay, to say why
+                raise TableError(f"none of the {rejected:,} rows of {source} is valid: see {rejects} for the reasons")
             results.where(f"{KIND} = 'scored'").select(*scored_schema.fieldNames()).write.parquet(str(scored_to))
     finally:
         results.unpersist()
     return BatchSummary(
-        rows_in=rows_in,
-        scored=counts.get("scored", 0),
-        rejected=counts.get("rejected", 0),
+        rows_in=scored + rejected,
+        scored=scored,
+        rejected=rejected,
         seconds=time.perf_counter() - started,
         output=output,
-        rejects=rejects if counts.get("rejected") else None,
+        rejects=rejects if rejected else None,
     )
 
 
