@@ -33,7 +33,7 @@ from pathlib import Path
 # Paths (relative to the project root) that belong to each CI provider.
 CI_FILES: dict[str, tuple[str, ...]] = {
     "github": (".github",),
-    "gitlab": (".gitlab-ci.yml", "renovate.json"),
+    "gitlab": (".gitlab-ci.yml", ".gitlab", "renovate.json"),
     "none": (),
 }
 TASKS_DIR = "tasks"

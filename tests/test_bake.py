@@ -47,7 +47,7 @@ OPTION_CHOICES = sorted(p.name for p in (TEMPLATE_PROJECT_DIR / "options").iterd
 # Paths (relative to the project) created only for one CI provider.
 CI_PATHS: dict[str, tuple[str, ...]] = {
     "github": (".github",),
-    "gitlab": (".gitlab-ci.yml", "renovate.json"),
+    "gitlab": (".gitlab-ci.yml", ".gitlab", "renovate.json"),
     "none": (),
 }
 
@@ -157,11 +157,13 @@ EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
             "tests/test_engines.py",
             "tests/test_spark.py",
             ".github/workflows/spark.yml",
+            ".gitlab/spark.yml",
         }
     ),
     ("deploy", "kubernetes"): frozenset(
         {
             ".github/workflows/deploy.yml",
+            ".gitlab/deploy.yml",
             "deploy/k8s/.checkov.yaml",
             *(
                 f"deploy/k8s/base/{name}.yaml"
@@ -454,9 +456,10 @@ def test_each_answer_adds_its_files_and_no_other(bake: Bake, answer: tuple[str, 
         bake(project_name="Demand Model"),
         bake(project_name="Demand Model", **{key: value}),
     )
-    ours = EXPECTED_OPTION_FILES.get(answer, frozenset())
+    every = EXPECTED_OPTION_FILES.get(answer, frozenset())
+    on_github = {path for path in every if not path.startswith(".gitlab/")}  # the default CI
     theirs = EXPECTED_OPTION_FILES.get((key, DEFAULT_CHOICES[key]), frozenset())
-    assert project_files(project) == (project_files(default) - theirs) | ours
+    assert project_files(project) == (project_files(default) - theirs) | on_github
     assert not (project / "options").exists()
     root = TEMPLATE_PROJECT_DIR / "options" / key / value
     found = {
@@ -464,7 +467,7 @@ def test_each_answer_adds_its_files_and_no_other(bake: Bake, answer: tuple[str, 
         for path in root.rglob("*")
         if path.is_file()
     }
-    assert found == set(ours)
+    assert found == set(every)
 
 
 def test_the_options_are_questions() -> None:

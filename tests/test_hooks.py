@@ -385,7 +385,7 @@ def test_the_command_line_prints_the_errors_without_a_traceback(tmp_path: Path) 
 
 # --------------------------------------------------------------------------- post-generation hook
 
-ALL_CI_PATHS = {".github", ".gitlab-ci.yml", "renovate.json"}
+ALL_CI_PATHS = {".github", ".gitlab-ci.yml", ".gitlab", "renovate.json"}
 
 
 def make_fake_project(root: Path, licenses: list[str]) -> Path:
@@ -399,6 +399,8 @@ def make_fake_project(root: Path, licenses: list[str]) -> Path:
     (project / ".github" / "workflows").mkdir(parents=True)
     (project / ".github" / "workflows" / "ci.yml").write_text("on: push\n")
     (project / ".gitlab-ci.yml").write_text("stages: [test]\n")
+    (project / ".gitlab").mkdir()
+    (project / ".gitlab" / "spark.yml").write_text("spark: {}\n")
     (project / "renovate.json").write_text("{}\n")
     (project / "licenses").mkdir()
     for license_id in licenses:
@@ -410,7 +412,7 @@ def make_fake_project(root: Path, licenses: list[str]) -> Path:
     ("ci_provider", "kept"),
     [
         ("github", {".github"}),
-        ("gitlab", {".gitlab-ci.yml", "renovate.json"}),
+        ("gitlab", {".gitlab-ci.yml", ".gitlab", "renovate.json"}),
         ("none", set()),
     ],
 )

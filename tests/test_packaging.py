@@ -243,9 +243,38 @@ def test_gitlab_files_validate(bake: Bake, python_version: str) -> None:
     run([check, "--builtin-schema", "vendor.renovate", project / "renovate.json"])
 
 
+#: Every answer that adds files at once (Spark, Kubernetes): their CI jobs beside the others.
+ALL_OPTIONS = {key: value for key, value in OPTION_ANSWERS}
+
+
+def test_the_options_ci_jobs_validate(bake: Bake) -> None:
+    """Each option's job: a GitHub workflow of its own (schema, zizmor), a GitLab file the
+    pipeline includes (schema); GitHub's are not in a GitLab project, and the other way round."""
+    check = tool("check-jsonschema")
+    github = bake(ci_provider="github", **ALL_OPTIONS)
+    workflows = sorted((github / ".github/workflows").glob("*.yml"))
+    assert {w.name for w in workflows} >= {"spark.yml", "deploy.yml"}
+    run([check, "--builtin-schema", "vendor.github-workflows", *workflows])
+    zizmor = [tool("zizmor"), "--offline", "--no-progress", "--format", "plain"]
+    run([*zizmor, github / ".github"])
+    assert not (github / ".gitlab").exists()
+    gitlab = bake(ci_provider="gitlab", **ALL_OPTIONS)
+    pipeline = yaml.safe_load((gitlab / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+    included = [gitlab / entry["local"] for entry in pipeline["include"]]
+    assert sorted(p.name for p in included) == ["deploy.yml", "spark.yml"]
+    for path in [gitlab / ".gitlab-ci.yml", *included]:
+        run([check, "--builtin-schema", "vendor.gitlab-ci", path])
+    jobs = {name for path in included for name in yaml.safe_load(path.read_text(encoding="utf-8"))}
+    assert jobs == {"spark", "k8s-check"}
+    assert not (gitlab / ".github").exists()
+    assert "include" not in yaml.safe_load(
+        (bake(ci_provider="gitlab") / ".gitlab-ci.yml").read_text()
+    )
+
+
 def test_no_ci_files_without_provider(bake: Bake) -> None:
     project = bake(ci_provider="none")
-    for relative in (".github", ".gitlab-ci.yml", "renovate.json"):
+    for relative in (".github", ".gitlab-ci.yml", ".gitlab", "renovate.json"):
         assert not (project / relative).exists(), relative
 
 
