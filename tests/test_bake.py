@@ -470,6 +470,19 @@ def test_each_answer_adds_its_files_and_no_other(bake: Bake, answer: tuple[str, 
     assert found == set(every)
 
 
+@pytest.mark.parametrize("answer", sorted(EXPECTED_OPTION_FILES), ids=str)
+def test_make_help_lists_each_options_targets(bake: Bake, answer: tuple[str, str]) -> None:
+    key, value = answer
+    project = bake(**{key: value})
+    shown = run(["make", "--no-print-directory", "help"], cwd=project).stdout
+    for makefile in project.glob("make/*.mk"):
+        targets = re.findall(r"^([\w-]+):.*## ", makefile.read_text(encoding="utf-8"), re.MULTILINE)
+        assert targets, makefile
+        for target in targets:
+            listed = re.search(rf"^  \S*{re.escape(target)}\S* ", shown, re.MULTILINE)
+            assert listed, (target, shown)
+
+
 def test_the_options_are_questions() -> None:
     assert set(OPTION_CHOICES) <= set(CHOICES)
     for key in OPTION_CHOICES:
