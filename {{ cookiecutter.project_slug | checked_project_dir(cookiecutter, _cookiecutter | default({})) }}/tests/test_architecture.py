@@ -1,5 +1,5 @@
 """Imports flow one way: schema -> validation -> data, features -> objective -> model -> artifact,
-postprocess, promotion, monitor -> messages -> serve, batch -> lifecycle, with cli on top."""
+postprocess, promotion, monitor -> messages -> serve, batch -> lifecycle, engines, with cli on top."""
 
 from __future__ import annotations
 
