@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import Bake, load_module, make_env, run
+from conftest import Bake, bake_into, load_module, make_env, run
 
 pytestmark = pytest.mark.k8s
 
@@ -90,3 +90,17 @@ def test_the_contract_test_passes(project: Path) -> None:
     )
     assert re.search(r"\d+ passed", result.stdout)
     assert "failed" not in result.stdout
+
+
+def test_an_existing_project_gains_the_manifests_by_update(tmp_path: Path) -> None:
+    """`make template-update ANSWERS='{"deploy": "kubernetes"}'` on a project made with the
+    defaults adds the option's files and its lock lines, and the project's tests then pass."""
+    project = bake_into(tmp_path / "out")
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    run(["git", "init", "-q"], cwd=project)
+    run(["git", "add", "-A"], cwd=project)
+    run([*git, "commit", "-q", "-m", "as generated"], cwd=project)
+    answers = 'ANSWERS={"deploy": "kubernetes"}'
+    run(["make", "template-update", answers], cwd=project, env=make_env(), timeout=1500)
+    assert (project / "deploy/k8s/overlays/prod/kustomization.yaml").is_file()
+    assert "kubernetes-validate" in (project / "uv.lock").read_text(encoding="utf-8")
