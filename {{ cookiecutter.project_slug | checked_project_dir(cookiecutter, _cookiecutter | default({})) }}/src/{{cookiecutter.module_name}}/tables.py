@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -250,19 +251,33 @@ def atomic_path(path: Path, *, optional: bool = False) -> Iterator[Path]:
     Its name is fixed, so a run killed outright (SIGKILL) leaves at most one hidden file, which
     the next run to the same path overwrites. With `optional`, a block that writes nothing
     leaves no file at `path` (one from an earlier run is removed: it would describe another run).
+    The block may write a folder there instead of a file (Spark's output): it replaces a folder.
     """
     partial = partial_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        partial.unlink(missing_ok=True)
+        _remove(partial)
         yield partial
         if optional and not partial.exists():
-            path.unlink(missing_ok=True)
+            _remove(path)
+        elif partial.is_dir() and path.exists():  # a folder cannot be renamed over another
+            earlier = path.with_name(f".{path.name}.old")
+            _remove(earlier)
+            path.rename(earlier)
+            partial.rename(path)
+            _remove(earlier)
         else:
             partial.replace(path)
     except BaseException:
-        partial.unlink(missing_ok=True)
+        _remove(partial)
         raise
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
 
 
 def write_text(path: Path, text: str) -> None:

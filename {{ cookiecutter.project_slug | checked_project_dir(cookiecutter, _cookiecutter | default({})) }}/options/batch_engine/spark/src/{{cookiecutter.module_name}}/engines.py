@@ -10,8 +10,8 @@ Spark Connect and managed Spark services.
 
 The session is Spark's own choice: `spark-submit --master ...` or `SPARK_REMOTE=sc://host` (Spark
 Connect), else local on every core. Outputs (`<output>` and `<stem>.rejects.parquet`, folders
-of Parquet files) are written to hidden temporary folders and renamed when complete: a failed
-job leaves nothing at either path.
+of Parquet files) are written to hidden temporary folders and renamed when complete
+(`tables.atomic_path`): a failed job leaves nothing at either path.
 
 The command line imports this module at start, for the engines' names: pandas, pyarrow and
 pyspark are imported by the functions that use them.
@@ -26,7 +26,6 @@ import sys
 import time
 import warnings
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -109,11 +108,8 @@ def combined(result: ScoredFrame, frame: pd.DataFrame, job: Job) -> pd.DataFrame
 
 
 def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def quiet_pandas_warning() -> None:
@@ -150,7 +146,7 @@ def score_with_spark(
     from .artifact import load
     from .batch import BatchSummary, check_new, score_frame
     from .postprocess import Policy
-    from .tables import TableError, check_distinct
+    from .tables import TableError, atomic_path, check_distinct
 
     started = time.perf_counter()
     quiet_pandas_warning()
@@ -182,8 +178,8 @@ def score_with_spark(
     try:
         counts = {row[KIND]: row["count"] for row in results.groupBy(KIND).count().collect()}
         scored, rejected = counts.get("scored", 0), counts.get("rejected", 0)
-        with written(output) as scored_to:
-            with written(rejects) as rejects_to:
+        with atomic_path(output) as scored_to:
+            with atomic_path(rejects, optional=True) as rejects_to:
                 if rejected:
                     refused(results, frame.columns, source.is_dir()).write.parquet(str(rejects_to))
             if rejected and not scored:  # the rejects stay, to say why
@@ -254,27 +250,6 @@ def refused(results: DataFrame, columns: list[str], by_file: bool) -> DataFrame:
     body = [col(f"{RAW}{name}").alias(name) for name in names]
     order = [file, row] if by_file else [row]
     return results.where(f"{KIND} = 'rejected'").select(*place, col(REASON).alias(reason), *body).orderBy(*order)
-
-
-@contextmanager
-def written(path: Path) -> Iterator[Path]:
-    """A hidden folder beside `path` that becomes `path` when the block completes, replacing an
-    earlier run's (a block that writes nothing removes it: it would describe another run); on
-    any error the folder is removed and `path` is untouched."""
-    partial_dir = path.with_name(f".{path.name}.partial")
-    old = path.with_name(f".{path.name}.old")
-    shutil.rmtree(partial_dir, ignore_errors=True)
-    try:
-        yield partial_dir
-    except BaseException:
-        shutil.rmtree(partial_dir, ignore_errors=True)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
-    if path.exists():
-        path.rename(old)
-    if partial_dir.exists():
-        partial_dir.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
 
 
 def spark_engine(settings: Settings, source: Path, output: Path, overwrite: bool) -> BatchSummary:
