@@ -174,9 +174,9 @@ def score_file(
             try:
                 for chunk in read_chunks(source, chunk_rows):
                     _check_columns(source, chunk)
-                    if fail_fast and (chunk.malformed or find_problems(chunk.frame, INPUT_COLUMNS)):
+                    result = score_frame(model, policy, chunk.frame, log)  # a failed run logs nothing
+                    if fail_fast and (len(result.rejected) or chunk.malformed):
                         _fail_fast(source, chunk, label)
-                    result = score_frame(model, policy, chunk.frame, log)
                     if len(result.scored) or not scored_out.rows:  # the first chunk always writes, for the header
                         scored_out.write(result.scored)
                     if len(result.rejected) or chunk.malformed:
