@@ -214,10 +214,11 @@ def lock_answer(project: Path, default_lock: str, upgrade: bool) -> str:
     when that gives shared packages other versions (or with --upgrade)."""
     lock = project / LOCK
     if not upgrade and uv_lock(project) == 0:
+        text = lock.read_text(encoding="utf-8")
         try:
-            merged(default_lock, {"check": lock.read_text(encoding="utf-8")})
-            return lock.read_text(encoding="utf-8")
-        except ValueError:
+            insertions(default_lock.splitlines(keepends=True), text.splitlines(keepends=True), "")
+            return text
+        except ValueError:  # it locks a shared package otherwise: start from the default's
             pass
     lock.write_text(default_lock, encoding="utf-8")
     if uv_lock(project) != 0:

@@ -222,6 +222,15 @@ def read_text(path: Path) -> str | None:
         return None
 
 
+def mentions(project: Path, words: re.Pattern[str]) -> list[str]:
+    """The files (but the answers' record) whose path or text has one of `words`."""
+    return [
+        relative
+        for relative in sorted(project_files(project) - {ANSWERS_RECORD})
+        if words.search(relative) or words.search(read_text(project / relative) or "")
+    ]
+
+
 def files_with_suffix(project: Path, *suffixes: str) -> list[Path]:
     return sorted(path for path in project.rglob("*") if path.is_file() and path.suffix in suffixes)
 
@@ -493,17 +502,11 @@ def test_the_options_are_questions() -> None:
 def test_the_default_bake_carries_nothing_of_the_other_answers(bake: Bake) -> None:
     """No file, dependency or instruction of the Spark engine or the Kubernetes manifests in a
     project made with the defaults (Spark and Kubernetes may still be named as what they are)."""
-    project = bake()
     words = re.compile(
         r"pyspark|py4j|mapInPandas|spark connect|--engine spark|test-spark|kustomiz|deploy/k8s",
         re.IGNORECASE,
     )
-    mentions = [
-        relative
-        for relative in sorted(project_files(project) - {ANSWERS_RECORD})
-        if words.search(relative) or words.search(read_text(project / relative) or "")
-    ]
-    assert mentions == []
+    assert mentions(bake(), words) == []
 
 
 def test_the_task_files_are_those_of_the_template() -> None:
@@ -556,14 +559,8 @@ def test_the_template_readme_lists_the_task_files() -> None:
 
 def test_the_default_bake_carries_nothing_of_the_other_tasks(bake: Bake) -> None:
     """No file and no word of the classification example in a default project."""
-    project = bake()
     words = re.compile(r"churn|logistic|classification|retention", re.IGNORECASE)
-    mentions = [
-        relative
-        for relative in sorted(project_files(project) - {ANSWERS_RECORD})
-        if words.search(relative) or words.search(read_text(project / relative) or "")
-    ]
-    assert mentions == []
+    assert mentions(bake(), words) == []
 
 
 def test_defaults_are_first_choices() -> None:
