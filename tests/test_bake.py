@@ -150,6 +150,18 @@ EXPECTED_TASK_FILES: dict[str, frozenset[str]] = {
 #: an answer without files adds nothing.
 EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
     ("batch_engine", "pandas"): frozenset({"src/demand_model/engines.py"}),
+    ("data_source", "file"): frozenset({"src/demand_model/sources.py"}),
+    ("data_source", "sql"): frozenset(
+        {
+            "src/demand_model/sources.py",
+            "config.toml",
+            "sql/training.sql",
+            "sql/scoring.sql",
+            "make/sql.mk",
+            "scripts/seed_db.py",
+            "tests/test_sources.py",
+        }
+    ),
     ("batch_engine", "spark"): frozenset(
         {
             "src/demand_model/engines.py",
@@ -500,10 +512,12 @@ def test_the_options_are_questions() -> None:
 
 
 def test_the_default_bake_carries_nothing_of_the_other_answers(bake: Bake) -> None:
-    """No file, dependency or instruction of the Spark engine or the Kubernetes manifests in a
-    project made with the defaults (Spark and Kubernetes may still be named as what they are)."""
+    """No file, dependency or instruction of the Spark engine, the Kubernetes manifests or the SQL
+    source in a project made with the defaults (Spark and Kubernetes may still be named as what
+    they are)."""
     words = re.compile(
-        r"pyspark|py4j|mapInPandas|spark connect|--engine spark|test-spark|kustomiz|deploy/k8s",
+        r"pyspark|py4j|mapInPandas|spark connect|--engine spark|test-spark|kustomiz|deploy/k8s"
+        r"|sqlalchemy|psycopg|postgres|seed-db|sql:|DATABASE_URL|warehouse\.db",
         re.IGNORECASE,
     )
     assert mentions(bake(), words) == []
@@ -569,6 +583,7 @@ def test_defaults_are_first_choices() -> None:
         "python_version": "3.13",
         "batch_engine": "pandas",
         "deploy": "none",
+        "data_source": "file",
         "ci_provider": "github",
         "license": "MIT",
     }

@@ -15,7 +15,8 @@ from {{ cookiecutter.module_name }}.config import ENV_PREFIX, Settings
 from {{ cookiecutter.module_name }}.data import Split, example_records, load_training_data, split
 from {{ cookiecutter.module_name }}.model import TrainedModel, train
 from {{ cookiecutter.module_name }}.postprocess import Policy
-from {{ cookiecutter.module_name }}.tables import read_table
+from {{ cookiecutter.module_name }}.tables import read_table, source_of
+from {{ cookiecutter.module_name }}.task_config import SAMPLE
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,8 +31,10 @@ def project_settings() -> Settings:
 
 @pytest.fixture(scope="session")
 def sample_path(project_settings: Settings) -> Path:
-    """The training data the settings point to (the embedded sample, until you replace it)."""
-    return PROJECT_ROOT / project_settings.data_path
+    """The training data file the settings point to (the embedded sample, until you replace it);
+    when they name another source (a database query), the sample file that source holds."""
+    data = project_settings.data_path
+    return PROJECT_ROOT / (SAMPLE.data_path if source_of(data) else data)
 
 
 @pytest.fixture(scope="session")

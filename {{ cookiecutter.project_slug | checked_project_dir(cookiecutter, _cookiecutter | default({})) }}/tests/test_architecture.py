@@ -14,7 +14,8 @@ PACKAGE = Path({{ cookiecutter.module_name }}.__file__).parent
 LAYERS = {
     "telemetry": 0,
     "guards": 0,
-    "tables": 0,
+    "sources": 0,
+    "tables": 1,
     "contract": 0,
     "constraints": 0,
     "linear": 0,

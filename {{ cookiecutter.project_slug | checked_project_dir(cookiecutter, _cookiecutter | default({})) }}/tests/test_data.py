@@ -135,6 +135,17 @@ def test_missing_training_file_names_the_setting(tmp_path: Path) -> None:
         load_training_data(tmp_path / "nope.csv")
 
 
+def test_training_data_without_a_column_is_one_line_naming_it(raw: pd.DataFrame, tmp_path: Path) -> None:
+    """Whatever the source: the columns it lacks and those it has, not one problem per row."""
+    dropped = TRAINING_COLUMNS[-1].name
+    raw.drop(columns=dropped).to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(ValueError, match="lacks the required column") as error:
+        load_training_data(tmp_path / "data.csv")
+    assert str(error.value).splitlines() == [
+        f"{tmp_path / 'data.csv'} lacks the required column(s) ['{dropped}']; it has {list(raw.columns.drop(dropped))}"
+    ]
+
+
 def test_unsupported_file_type(tmp_path: Path) -> None:
     with pytest.raises(TableError, match=r"unsupported file type '\.xlsx'"):
         read_table(tmp_path / "data.xlsx")

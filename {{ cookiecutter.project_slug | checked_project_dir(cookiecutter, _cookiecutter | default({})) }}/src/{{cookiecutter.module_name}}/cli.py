@@ -26,6 +26,7 @@ from . import __summary__
 from .config import Settings
 from .engines import ENGINES
 from .lifecycle import monitor, promote
+from .sources import FORMS
 from .task_config import DECISION, DECISION_HELP
 from .terminal import clean_errors, console, row_counter, steps, terminate, write_report
 
@@ -38,7 +39,12 @@ app = typer.Typer(help=__summary__, no_args_is_help=True, add_completion=False)
 AGREEMENT_ROWS = 10_000
 
 InputPath = Annotated[
-    Path | None, typer.Option("--input", "-i", help="CSV or Parquet file to read (default: the data_path setting).")
+    Path | None,
+    typer.Option(
+        "--input",
+        "-i",
+        help=f"{' or '.join(['CSV or Parquet file', *FORMS])} to read (default: the data_path setting).",
+    ),
 ]
 OutputPath = Annotated[Path, typer.Option("--output", "-o", help="CSV or Parquet file to write.")]
 
@@ -298,10 +304,11 @@ def example_request_command(
     """Print a valid /predict request body: rows of the training data, else the model's own example."""
     from .artifact import read_metadata
     from .data import example_records
+    from .tables import exists
 
     with clean_errors():
         settings = Settings()
-        if settings.data_path.is_file():
+        if exists(settings.data_path):
             records = example_records(settings.data_path, rows)
         else:  # e.g. in the container image, which holds the model but not the data
             records = read_metadata(settings.artifact_path).get("example_request", [])[:rows]

@@ -20,7 +20,7 @@ import pandas as pd
 from .config import Settings
 from .contract import Column, Period
 from .schema import SCHEMA
-from .tables import read_chunks, read_table, row_label
+from .tables import exists, read_chunks, read_table, row_label
 from .validation import INPUT_COLUMNS, TRAINING_COLUMNS, validate
 
 logger = logging.getLogger(__name__)
@@ -51,9 +51,9 @@ def _json_value(value: Any) -> Any:
 
 def load_training_data(path: Path) -> pd.DataFrame:
     """Load and validate the training data; a repeated (ids, time) row keeps the last one."""
-    if not path.exists():
+    if not exists(path):
         raise FileNotFoundError(f"training data not found at {path}: set data_path in the settings")
-    frame = validate(read_table(path), TRAINING_COLUMNS, label=row_label(path))
+    frame = validate(_with_columns(read_table(path), TRAINING_COLUMNS, path), TRAINING_COLUMNS, label=row_label(path))
     keys = [c.name for c in KEYS]
     if keys:
         frame = frame.drop_duplicates(subset=keys, keep="last").sort_values(keys[::-1], kind="stable")
@@ -63,9 +63,17 @@ def load_training_data(path: Path) -> pd.DataFrame:
 def load_labels(path: Path) -> pd.DataFrame:
     """Actual outcomes for `monitor --labels`: the id and time columns and the target, checked as
     training data is (other columns are ignored)."""
-    if not path.exists():
+    if not exists(path):
         raise FileNotFoundError(f"labels not found at {path}")
-    return validate(read_table(path), (*KEYS, TARGET), label=row_label(path))
+    return validate(_with_columns(read_table(path), (*KEYS, TARGET), path), (*KEYS, TARGET), label=row_label(path))
+
+
+def _with_columns(frame: pd.DataFrame, columns: tuple[Column, ...], path: Path) -> pd.DataFrame:
+    """The frame, when it has every column: a missing one is one error about the data, not its rows."""
+    absent = [c.name for c in columns if c.name not in frame.columns]
+    if absent:
+        raise ValueError(f"{path} lacks the required column(s) {absent}; it has {list(map(str, frame.columns))}")
+    return frame
 
 
 _FREQUENCY = {"day": "D", "week": "W", "month": "M", "quarter": "Q", "year": "Y"}

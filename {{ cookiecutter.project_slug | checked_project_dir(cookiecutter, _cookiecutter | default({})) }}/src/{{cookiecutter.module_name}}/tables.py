@@ -1,5 +1,8 @@
 """Read and write tables (CSV or Parquet) without changing a value or losing a file.
 
+- An input written `<scheme>:...` is read by the reader `sources.SOURCES` holds for that scheme
+  (a data store's); what follows holds for it too, its rows counted from 1 as in Parquet.
+
 - CSV is read as text, every column, so checks see each value exactly as written (an id
   `NA` stays `NA`, `-1` stays `-1`); only an empty field is missing.
 - Each row keeps its place in the file as the frame's index: the line for CSV (the header
@@ -30,6 +33,8 @@ import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from .sources import SOURCES, Reader
+
 TableFormat = Literal["csv", "parquet"]
 _SNIFF_BYTES = 1 << 16
 #: Cells that a spreadsheet would run as a formula start with one of these.
@@ -51,8 +56,19 @@ def table_format(path: Path) -> TableFormat:
 
 
 def row_label(path: Path) -> str:
-    """How the rows of `path` are counted in messages: "line" for CSV, "row" for Parquet."""
-    return "line" if table_format(path) == "csv" else "row"
+    """How the rows of `path` are counted in messages: "line" for CSV, "row" for the others."""
+    return "row" if source_of(path) else "line" if table_format(path) == "csv" else "row"
+
+
+def source_of(path: Path) -> tuple[Reader, str] | None:
+    """The reader of an input written `<scheme>:...` and what follows the scheme; None for a file."""
+    scheme, colon, rest = str(path).partition(":")
+    return (SOURCES[scheme], rest) if colon and scheme in SOURCES else None
+
+
+def exists(path: Path) -> bool:
+    """Whether there is something to read at `path`: a file, or an input that names a source."""
+    return source_of(path) is not None or path.exists()
 
 
 @dataclass(frozen=True)
@@ -90,6 +106,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def read_chunks(path: Path, chunk_rows: int) -> Iterator[Chunk]:
     """Yield the file as chunks of at most `chunk_rows` rows, in constant memory."""
+    if source := source_of(path):
+        reader, rest = source
+        yield from (Chunk(frame) for frame in reader(rest, chunk_rows))
+        return
     if table_format(path) == "csv":
         yield from _csv_chunks(path, chunk_rows)
         return
