@@ -9,7 +9,7 @@ PYTEST_ARGS ?=
 LOCK_FLAGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv test test-image test-spark test-k8s lint lock lock-template lock-generated demo clean
+.PHONY: help venv test test-image test-spark test-k8s test-postgres lint lock lock-template lock-generated demo clean
 
 help: ## Show this help
 	@echo "Usage: make <target>"
@@ -39,6 +39,9 @@ test-spark: $(STAMP) ## Bake batch_engine=spark and run its Spark tests (Java 17
 
 test-k8s: $(STAMP) ## Bake deploy=kubernetes: kubectl-equal rendering, schemas of two versions, checkov, contract
 	$(BIN)/pytest -m k8s $(PYTEST_ARGS)
+
+test-postgres: $(STAMP) ## Bake data_source=sql: trains at once on SQLite, matches the CSV on a throwaway PostgreSQL
+	$(BIN)/pytest -m postgres $(PYTEST_ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check and mypy on hooks/, scripts/, tests/ and prodml_checks.py
 	$(BIN)/ruff check hooks scripts tests prodml_checks.py

@@ -159,6 +159,7 @@ EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
             "sql/scoring.sql",
             "make/sql.mk",
             "scripts/seed_db.py",
+            "scripts/bench_sql.py",
             "tests/test_sources.py",
         }
     ),
