@@ -103,7 +103,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "image: tests that build a container image")
     config.addinivalue_line("markers", "spark: tests that run a Spark job (Java needed)")
     config.addinivalue_line("markers", "k8s: tests of the Kubernetes manifests (network needed)")
-    config.addinivalue_line("markers", "postgres: tests that start a PostgreSQL server (binaries needed)")
+    config.addinivalue_line("markers", "postgres: tests that start a PostgreSQL server")
 
 
 @pytest.fixture(scope="session", autouse=True)
