@@ -647,6 +647,30 @@ def test_only_the_artifact_and_sources_enter_the_image(bake: Bake) -> None:
         assert not _dockerignore_keeps(rules, secret), secret
 
 
+def test_the_sql_answer_ships_its_queries_but_not_its_database_or_url(
+    bake: Bake, tmp_path: Path
+) -> None:
+    project = bake(data_source="sql")
+    text = (project / ".dockerignore").read_text()
+    rules = [
+        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
+    ]
+    assert _dockerignore_keeps(rules, "sql/scoring.sql")
+    assert "COPY sql/ /app/sql/" in (project / "Dockerfile").read_text()
+    secrets = [".secrets/database_url", "data/warehouse.db", "sql/.secrets/x", "config.toml"]
+    for secret in secrets:
+        assert not _dockerignore_keeps(rules, secret), secret
+    (tmp_path / ".gitignore").write_bytes((project / ".gitignore").read_bytes())
+    run(["git", "init", "-q"], cwd=tmp_path)
+    for path in secrets[:2]:
+        (tmp_path / path).parent.mkdir(exist_ok=True)
+        (tmp_path / path).write_text("postgresql+psycopg://me:secret@db/x\n")
+    ignored = subprocess.run(
+        ["git", "check-ignore", *secrets[:2]], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert ignored.stdout.split() == secrets[:2]
+
+
 def test_git_ignores_every_env_file(bake: Bake, tmp_path: Path) -> None:
     (tmp_path / ".gitignore").write_bytes((bake() / ".gitignore").read_bytes())
     run(["git", "init", "-q"], cwd=tmp_path)
