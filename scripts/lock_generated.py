@@ -138,7 +138,7 @@ def insertions(default: list[str], other: list[str], condition: str) -> dict[int
             at, span = i1, other[j1:j2]
             while at < len(default) and span[0] == default[at] and span[0].strip() in {"]", ""}:
                 at, span = at + 1, [*span[1:], default[at]]
-            while at > 0 and span[-1] == default[at - 1] and not span[0].startswith("[[package]]"):
+            while at > 0 and span[-1] == default[at - 1] and not starts_a_package(span):
                 at, span = at - 1, [default[at - 1], *span[:-1]]
             found[at] = span
         elif tag != "equal":
@@ -154,18 +154,45 @@ def merged(default: str, others: dict[str, str]) -> str:
     lines = default.splitlines(keepends=True)
     added: dict[int, list[tuple[str, list[str]]]] = {}
     for condition, text in others.items():
-        for at, span in insertions(lines, text.splitlines(keepends=True), condition).items():
-            same = [entry for entry in added.setdefault(at, []) if entry[1] == span]
-            if same:  # a package two answers need: either brings it
-                added[at] = [(f"{c} or {condition}" if s == span else c, s) for c, s in added[at]]
-            else:  # uv orders packages and groups by name, and so do spans at one place
-                added[at] = sorted([*added[at], (condition, span)], key=lambda entry: entry[1])
+        for at, insertion in insertions(lines, text.splitlines(keepends=True), condition).items():
+            for span in packages(insertion):
+                same = [entry for entry in added.setdefault(at, []) if entry[1] == span]
+                if same:  # a package two answers need: either brings it
+                    added[at] = [
+                        (f"{c} or {condition}" if s == span else c, s) for c, s in added[at]
+                    ]
+                else:  # uv orders packages and groups by name, and so do spans at one place
+                    added[at] = sorted([*added[at], (condition, span)], key=lambda entry: entry[1])
     result = []
     for index in range(len(lines) + 1):
         for condition, span in added.get(index, []):
             result.append(f"{{% if {condition} %}}{''.join(span)}{{% endif %}}")
         result.extend(lines[index : index + 1])
     return "".join(result)
+
+
+def starts_a_package(span: list[str]) -> bool:
+    """Whether `span` starts with a `[[package]]` line, or with the blank line before one (a
+    package added at the end of the lock: the blank line separates it from the one before)."""
+    head = "".join(span[:2])
+    return head.startswith(("[[package]]", "\n[[package]]"))
+
+
+def packages(span: list[str]) -> list[list[str]]:
+    """An insertion cut into its packages, each in the insertion's own shape (a blank line after
+    it, or before it at the end of the lock), so that a package two answers add (with other
+    packages each) is one span, written once."""
+    leading = span[:1] == ["\n"]
+    parts: list[list[str]] = []
+    for index, line in enumerate(span):
+        if leading:
+            starts = line == "\n" and starts_a_package(span[index:])
+        else:
+            starts = line.startswith("[[package]]")
+        if not parts or starts:
+            parts.append([])
+        parts[-1].append(line)
+    return parts
 
 
 def condition(answers: dict[str, str]) -> str:

@@ -79,6 +79,7 @@ EXPECTED_FILES: frozenset[str] = frozenset(
         "src/demand_model/drift.py",
         "src/demand_model/evaluation.py",
         "src/demand_model/lifecycle.py",
+        "src/demand_model/tracking.py",
         "src/demand_model/monitor.py",
         "src/demand_model/monitor_report.py",
         "src/demand_model/pages.py",
@@ -151,6 +152,10 @@ EXPECTED_TASK_FILES: dict[str, frozenset[str]] = {
 EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
     ("batch_engine", "pandas"): frozenset({"src/demand_model/engines.py"}),
     ("data_source", "file"): frozenset({"src/demand_model/sources.py"}),
+    ("tracking", "none"): frozenset({"src/demand_model/trackers.py"}),
+    ("tracking", "mlflow"): frozenset(
+        {"src/demand_model/trackers.py", "make/mlflow.mk", "tests/test_trackers.py"}
+    ),
     ("data_source", "sql"): frozenset(
         {
             "src/demand_model/sources.py",
@@ -513,12 +518,12 @@ def test_the_options_are_questions() -> None:
 
 
 def test_the_default_bake_carries_nothing_of_the_other_answers(bake: Bake) -> None:
-    """No file, dependency or instruction of the Spark engine, the Kubernetes manifests or the SQL
-    source in a project made with the defaults (Spark and Kubernetes may still be named as what
-    they are)."""
+    """No file, dependency or instruction of the Spark engine, the Kubernetes manifests, the SQL
+    source or MLflow in a project made with the defaults (Spark and Kubernetes may still be named
+    as what they are)."""
     words = re.compile(
         r"pyspark|py4j|mapInPandas|spark connect|--engine spark|test-spark|kustomiz|deploy/k8s"
-        r"|sqlalchemy|psycopg|postgres|seed-db|sql:|DATABASE_URL|warehouse\.db",
+        r"|sqlalchemy|psycopg|postgres|seed-db|sql:|DATABASE_URL|warehouse\.db|mlflow",
         re.IGNORECASE,
     )
     assert mentions(bake(), words) == []
@@ -585,6 +590,7 @@ def test_defaults_are_first_choices() -> None:
         "batch_engine": "pandas",
         "deploy": "none",
         "data_source": "file",
+        "tracking": "none",
         "ci_provider": "github",
         "license": "MIT",
     }

@@ -65,6 +65,7 @@ def train() -> None:
     from .features import build_features
     from .model import train as train_model
     from .tables import atomic_path, check_distinct
+    from .trackers import TRACKERS
 
     started = time.perf_counter()
     with clean_errors():
@@ -86,6 +87,9 @@ def train() -> None:
             with atomic_path(candidate) as partial:  # last: everything that can fail has run
                 partial.write_bytes(artifact)
             progress.update(task, advance=1)
+        recorded = [tracker.trained(settings, candidate, parts) for tracker in TRACKERS]
+    for line in recorded:
+        console.print(line, highlight=False, soft_wrap=True)
     console.print(f"metrics written to {metrics_path}; `promote` serves the candidate if it passes the gate")
     typer.echo(
         f"train: {len(frame):,} rows -> {candidate} (model {version}); test "

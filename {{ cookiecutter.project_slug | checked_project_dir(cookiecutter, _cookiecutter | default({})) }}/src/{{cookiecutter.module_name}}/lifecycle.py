@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from .config import Settings
-from .terminal import clean_errors, write_report
+from .terminal import clean_errors, console, write_report
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def promote() -> None:
     from .data import load_training_data, split
     from .promotion import Rules, judge
     from .tables import atomic_path, check_distinct, write_text
+    from .trackers import TRACKERS
 
     started = time.perf_counter()
     with clean_errors():
@@ -62,6 +63,8 @@ def promote() -> None:
             write_text(card_path, render(candidate.metadata, hashlib.sha256(artifact).hexdigest()))
             with atomic_path(served) as partial:
                 partial.write_bytes(artifact)
+            for tracker in TRACKERS:  # once the artifact serves: a tracker never changes the decision
+                console.print(tracker.promoted(settings, candidate.version), highlight=False, soft_wrap=True)
     where = f" -> {served}" if decision.promoted else f"; {served} unchanged"
     replaced = f" (the served artifact could not be loaded: {unusable})" if unusable else ""
     typer.echo(f"promote: {decision.summary()}{replaced}{where} in {time.perf_counter() - started:.1f}s")
