@@ -166,6 +166,8 @@ EXPECTED_OPTION_FILES: dict[tuple[str, str], frozenset[str]] = {
             "scripts/seed_db.py",
             "scripts/bench_sql.py",
             "tests/test_sources.py",
+            ".github/workflows/postgres.yml",
+            ".gitlab/postgres.yml",
         }
     ),
     ("batch_engine", "spark"): frozenset(

@@ -243,8 +243,17 @@ def test_gitlab_files_validate(bake: Bake, python_version: str) -> None:
     run([check, "--builtin-schema", "vendor.renovate", project / "renovate.json"])
 
 
-#: Every answer that adds files at once (Spark, Kubernetes): their CI jobs beside the others.
+#: Every answer that adds files at once (Spark, Kubernetes, SQL, ...): their CI jobs together.
 ALL_OPTIONS = {key: value for key, value in OPTION_ANSWERS}
+#: The CI files those answers bring, by provider.
+OPTION_CI_FILES = {
+    folder: sorted(
+        path.name
+        for key, value in ALL_OPTIONS.items()
+        for path in (TEMPLATE_PROJECT_DIR / "options" / key / value / folder).glob("*.yml")
+    )
+    for folder in (".github/workflows", ".gitlab")
+}
 
 
 def test_the_options_ci_jobs_validate(bake: Bake) -> None:
@@ -253,7 +262,8 @@ def test_the_options_ci_jobs_validate(bake: Bake) -> None:
     check = tool("check-jsonschema")
     github = bake(ci_provider="github", **ALL_OPTIONS)
     workflows = sorted((github / ".github/workflows").glob("*.yml"))
-    assert {w.name for w in workflows} >= {"spark.yml", "deploy.yml"}
+    assert {w.name for w in workflows} >= set(OPTION_CI_FILES[".github/workflows"])
+    assert len(OPTION_CI_FILES[".github/workflows"]) >= 3
     run([check, "--builtin-schema", "vendor.github-workflows", *workflows])
     zizmor = [tool("zizmor"), "--offline", "--no-progress", "--format", "plain"]
     run([*zizmor, github / ".github"])
@@ -261,11 +271,11 @@ def test_the_options_ci_jobs_validate(bake: Bake) -> None:
     gitlab = bake(ci_provider="gitlab", **ALL_OPTIONS)
     pipeline = yaml.safe_load((gitlab / ".gitlab-ci.yml").read_text(encoding="utf-8"))
     included = [gitlab / entry["local"] for entry in pipeline["include"]]
-    assert sorted(p.name for p in included) == ["deploy.yml", "spark.yml"]
+    assert sorted(p.name for p in included) == OPTION_CI_FILES[".gitlab"]
     for path in [gitlab / ".gitlab-ci.yml", *included]:
         run([check, "--builtin-schema", "vendor.gitlab-ci", path])
     jobs = {name for path in included for name in yaml.safe_load(path.read_text(encoding="utf-8"))}
-    assert jobs == {"spark", "k8s-check"}
+    assert jobs == {"spark", "k8s-check", "postgres"}
     assert not (gitlab / ".github").exists()
     assert "include" not in yaml.safe_load(
         (bake(ci_provider="gitlab") / ".gitlab-ci.yml").read_text()
