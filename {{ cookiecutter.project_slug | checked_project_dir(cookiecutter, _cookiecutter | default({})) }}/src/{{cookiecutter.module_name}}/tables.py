@@ -1,8 +1,5 @@
 """Read and write tables (CSV or Parquet) without changing a value or losing a file.
 
-- An input written `<scheme>:...` is read by the reader `sources.SOURCES` holds for that scheme
-  (a data store's); what follows holds for it too, its rows counted from 1 as in Parquet.
-
 - CSV is read as text, every column, so checks see each value exactly as written (an id
   `NA` stays `NA`, `-1` stays `-1`); only an empty field is missing.
 - Each row keeps its place in the file as the frame's index: the line for CSV (the header
@@ -11,6 +8,8 @@
   `Malformed` row, with its line and text, for the caller to reject.
 - A file that cannot be read as a table (empty, compressed, another encoding, another
   delimiter, a duplicated column) gets one `TableError` naming the file and the likely cause.
+- An input written `<scheme>:...` is read by the reader `sources.SOURCES` holds for that scheme
+  (a data store's): its rows go to the same checks, counted from 1 as in Parquet.
 - Every write goes to a hidden temporary file beside the target, renamed into place only
   when complete; `check_distinct` refuses a run whose output would replace its input.
 """
