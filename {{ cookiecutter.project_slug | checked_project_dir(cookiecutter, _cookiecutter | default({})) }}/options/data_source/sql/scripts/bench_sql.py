@@ -16,11 +16,11 @@ import os
 import sqlite3
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from contextlib import chdir
 from pathlib import Path
 
+from bench import best_seconds
 from seed_db import seed
 
 from {{ cookiecutter.module_name }}.config import Settings
@@ -32,15 +32,14 @@ SECONDS_PER_MILLION = 3.0
 FLOOR_RATIO = 0.5
 
 
-def best_seconds(action: Callable[[], object], repeats: int) -> float:
-    """The fastest of `repeats` timed calls, after an untimed one (caches warm)."""
-    action()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
+def checked(read: Callable[[], int], rows: int) -> Callable[[], None]:
+    """`read`, failing when it reads other than `rows` rows: each timed call checks itself."""
+
+    def call() -> None:
+        if (found := read()) != rows:
+            raise RuntimeError(f"read {found:,} rows, not {rows:,}")
+
+    return call
 
 
 def build(database: Path, sample: Path, rows: int) -> None:
@@ -72,9 +71,8 @@ def measure(sample: Path, rows: int, chunk_rows: int, repeats: int) -> dict[str,
                     count += len(batch)
             return count
 
-        if not through_reader() == floor() == rows:
-            raise RuntimeError("the reader and the floor read other rows")
-        seconds, floor_seconds = best_seconds(through_reader, repeats), best_seconds(floor, repeats)
+        seconds = best_seconds(checked(through_reader, rows), repeats, budget=0)
+        floor_seconds = best_seconds(checked(floor, rows), repeats, budget=0)
     return {
         "rows": rows,
         "seconds": seconds,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -69,20 +70,16 @@ def seed(url: str, source: Path, name: str, *, replace: bool = False) -> str:
     parsed = make_url(url)
     where = f"table {name} of {masked(url)}"
     embedded = parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
+    file = Path(str(parsed.database)) if embedded else None
     try:
-        if embedded and not Path(str(parsed.database)).exists():
-            with atomic_path(Path(str(parsed.database))) as partial:
-                engine = connect(parsed.set(database=str(partial)).render_as_string(hide_password=False))
-                try:
-                    fill(engine, name, frame, replace=replace)
-                finally:
-                    engine.dispose()
-            return f"seed-db: {len(frame):,} rows of {source} -> {where}"
-        engine = connect(url)
-        try:
-            done = fill(engine, name, frame, replace=replace)
-        finally:
-            engine.dispose()
+        # A new SQLite file is filled under a temporary name; any other database in a transaction.
+        with atomic_path(file) if file is not None and not file.exists() else nullcontext(None) as partial:
+            target = url if partial is None else parsed.set(database=str(partial)).render_as_string(hide_password=False)
+            engine = connect(target)
+            try:
+                done = fill(engine, name, frame, replace=replace)
+            finally:
+                engine.dispose()
     except SQLAlchemyError as error:
         raise failure(f"seeding {name}", url, error) from None
     if not done:

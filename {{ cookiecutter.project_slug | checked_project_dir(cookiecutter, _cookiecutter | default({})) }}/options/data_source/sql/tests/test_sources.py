@@ -111,11 +111,10 @@ def sqlite(queries: Path, sample_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, queries: Path, sample_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The sample in SQLite, and in PostgreSQL (a new table per test)."""
+    """The sample in SQLite (as `sqlite`), and in PostgreSQL (a new table per test)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{queries.parent / 'warehouse.db'}"
-    else:
-        url = request.getfixturevalue("postgres")
+        return str(request.getfixturevalue("sqlite"))
+    url = str(request.getfixturevalue("postgres"))
     monkeypatch.setenv(URL_VARIABLE, url)
     SEED.seed(url, sample_path, TABLE, replace=True)
     return url
