@@ -261,6 +261,20 @@ def headline(stdout: str) -> tuple[str, float, float]:
     return found[1], float(found[2]), float(found[3])
 
 
+def run_lane(project: Path, target: str, at_least: int) -> None:
+    """`make <target>` in a baked project: its tests ran, at least `at_least` of them, and every
+    one passed (none failed, skipped or erred); the summary and the time are printed."""
+    started = time.monotonic()
+    result = run(["make", target], cwd=project, env=make_env(), timeout=600)
+    elapsed = time.monotonic() - started
+    summary = [line for line in result.stdout.splitlines() if re.search(r" in [\d.]+s", line)][-1]
+    passed = re.search(r"(\d+) passed", summary)
+    assert passed, summary
+    assert int(passed[1]) >= at_least, summary
+    assert not re.search(r"failed|skipped|error", summary), summary
+    print(f"make {target}: {summary} ({elapsed:.0f}s)")
+
+
 def make_env() -> dict[str, str]:
     """The user's environment, without the template's virtualenv: `make install` bootstraps its
     own uv (requirements-uv.txt), as on a fresh machine."""

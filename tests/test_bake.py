@@ -638,11 +638,13 @@ def _dockerignore_keeps(rules: list[str], path: str) -> bool:
     return keep
 
 
+def _dockerignore_rules(project: Path) -> list[str]:
+    text = (project / ".dockerignore").read_text()
+    return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
+
+
 def test_only_the_artifact_and_sources_enter_the_image(bake: Bake) -> None:
-    text = (bake() / ".dockerignore").read_text()
-    rules = [
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    ]
+    rules = _dockerignore_rules(bake())
     assert _dockerignore_keeps(rules, "artifacts/model.zip")
     assert _dockerignore_keeps(rules, "src/demand_model/serve.py")
     for secret in (
@@ -659,10 +661,7 @@ def test_the_sql_answer_ships_its_queries_but_not_its_database_or_url(
     bake: Bake, tmp_path: Path
 ) -> None:
     project = bake(data_source="sql")
-    text = (project / ".dockerignore").read_text()
-    rules = [
-        line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")
-    ]
+    rules = _dockerignore_rules(project)
     assert _dockerignore_keeps(rules, "sql/scoring.sql")
     assert "COPY sql/ /app/sql/" in (project / "Dockerfile").read_text()
     secrets = [".secrets/database_url", "data/warehouse.db", "sql/.secrets/x", "config.toml"]
